@@ -1,0 +1,3 @@
+module github.com/djsession/djsession
+
+go 1.26
