@@ -1,0 +1,304 @@
+package testservers_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/djsession/djsession/internal/testservers"
+)
+
+// TestSharedServersAnswer checks that every server and tool that the full
+// test command hands to the tests really answers, through the drivers the
+// stores use (PostgreSQL, MariaDB) or the wire protocol (Redis, memcached).
+func TestSharedServersAnswer(t *testing.T) {
+	t.Run("PostgreSQL answers a query in the djsession database through pgx", func(t *testing.T) {
+		dsn := testservers.Require(t, testservers.EnvPostgresDSN)
+		db, name, version := queryDB(t, "pgx", dsn, "SELECT current_database(), version()")
+		defer db.Close()
+		if name != testservers.Database || !strings.Contains(version, "PostgreSQL") {
+			t.Fatalf("got database %q, version %q; want %q on PostgreSQL", name, version, testservers.Database)
+		}
+	})
+	t.Run("MariaDB answers a query in the djsession database through go-sql-driver/mysql", func(t *testing.T) {
+		dsn := testservers.Require(t, testservers.EnvMySQLDSN)
+		db, name, version := queryDB(t, "mysql", dsn, "SELECT DATABASE(), VERSION()")
+		defer db.Close()
+		if name != testservers.Database || !strings.Contains(version, "MariaDB") {
+			t.Fatalf("got database %q, version %q; want %q on MariaDB", name, version, testservers.Database)
+		}
+	})
+	t.Run("Redis answers PING and keeps a value", func(t *testing.T) {
+		addr := testservers.Require(t, testservers.EnvRedisAddr)
+		c := dial(t, addr)
+		key := fmt.Sprintf("testservers:%d", time.Now().UnixNano())
+		c.expect(t, "PING\r\n", "+PONG")
+		c.expect(t, "SET "+key+" hello PX 60000\r\n", "+OK")
+		c.expect(t, "GET "+key+"\r\n", "$5")
+		c.expect(t, "", "hello")
+		c.expect(t, "DEL "+key+"\r\n", ":1")
+	})
+	t.Run("memcached answers version and keeps a value", func(t *testing.T) {
+		addr := testservers.Require(t, testservers.EnvMemcacheAddr)
+		c := dial(t, addr)
+		key := fmt.Sprintf("testservers:%d", time.Now().UnixNano())
+		if got := c.send(t, "version\r\n"); !strings.HasPrefix(got, "VERSION ") {
+			t.Fatalf("version answered %q", got)
+		}
+		c.expect(t, "set "+key+" 0 60 5\r\nhello\r\n", "STORED")
+		c.expect(t, "get "+key+"\r\n", "VALUE "+key+" 0 5")
+		c.expect(t, "", "hello")
+		c.expect(t, "", "END")
+	})
+	t.Run("Chromium prints its version", func(t *testing.T) {
+		path := testservers.Require(t, testservers.EnvChromium)
+		if _, err := testservers.CheckChromium(t.Context(), path); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("Python imports Django", func(t *testing.T) {
+		python := testservers.Require(t, testservers.EnvDjangoPython)
+		v, err := testservers.CheckDjango(t.Context(), python)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(v, ".") {
+			t.Fatalf("django version %q", v)
+		}
+	})
+}
+
+// queryDB opens dsn with driver and scans two strings from query.
+func queryDB(t *testing.T, driver, dsn, query string) (*sql.DB, string, string) {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b string
+	if err := db.QueryRowContext(t.Context(), query).Scan(&a, &b); err != nil {
+		db.Close()
+		t.Fatalf("%s: %v", query, err)
+	}
+	return db, a, b
+}
+
+// lineConn is a line-oriented TCP exchange for Redis and memcached.
+type lineConn struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *lineConn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	return &lineConn{c: c, r: bufio.NewReader(c)}
+}
+
+// send writes req (if any) and returns the next line of the answer.
+func (l *lineConn) send(t *testing.T, req string) string {
+	t.Helper()
+	if req != "" {
+		if _, err := l.c.Write([]byte(req)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	line, err := l.r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("after %q: %v", req, err)
+	}
+	return strings.TrimRight(line, "\r\n")
+}
+
+func (l *lineConn) expect(t *testing.T, req, want string) {
+	t.Helper()
+	if got := l.send(t, req); got != want {
+		t.Fatalf("%q answered %q, want %q", req, got, want)
+	}
+}
+
+// TestDedicatedPostgresKeepsDataAcrossStopAndCrash starts a PostgreSQL of
+// its own (the shared one is not disturbed), and checks what fault tests
+// rely on: a stopped server refuses connections, and committed rows are
+// there again after a clean stop and after an immediate (crash) shutdown.
+func TestDedicatedPostgresKeepsDataAcrossStopAndCrash(t *testing.T) {
+	testservers.Require(t, testservers.EnvPostgresDSN) // the full command can start PostgreSQL
+	ctx := t.Context()
+	srv, err := testservers.StartPostgres(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if srv.DSN() == os.Getenv(testservers.EnvPostgresDSN) {
+		t.Fatal("the dedicated server has the shared server's DSN")
+	}
+	db, err := sql.Open("pgx", srv.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mustExec(t, db, "CREATE TABLE t (n int)")
+	mustExec(t, db, "INSERT INTO t VALUES (1)")
+
+	count := func() (int, error) {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n)
+		return n, err
+	}
+	for i, stop := range []struct {
+		name string
+		fn   func() error
+	}{{"a clean stop", srv.Stop}, {"a crash", srv.Crash}} {
+		t.Run("rows survive "+stop.name, func(t *testing.T) {
+			if err := stop.fn(); err != nil {
+				t.Fatal(err)
+			}
+			if srv.Running() {
+				t.Fatal("Running() is true after stopping")
+			}
+			if _, err := count(); err == nil {
+				t.Fatal("a query on a stopped server succeeded")
+			}
+			if err := srv.Stop(); err != testservers.ErrNotRunning {
+				t.Fatalf("stopping a stopped server: %v, want ErrNotRunning", err)
+			}
+			if err := srv.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// The pool may hold connections to the old process: retry once.
+			n, err := count()
+			if err != nil {
+				n, err = count()
+			}
+			if err != nil || n != i+1 {
+				t.Fatalf("after restart: count %d, %v; want %d", n, err, i+1)
+			}
+			mustExec(t, db, "INSERT INTO t VALUES (1)")
+		})
+	}
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.ExecContext(t.Context(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// TestEnvRunsCommandWithServers checks the runner behind make test: the
+// command sees the variables, its exit status comes back, a signal reaches
+// it, and the servers are gone afterwards.
+func TestEnvRunsCommandWithServers(t *testing.T) {
+	testservers.Require(t, testservers.EnvRedisAddr) // the full command can start redis-server
+	env, err := testservers.StartEnv(t.Context(), testservers.Config{Servers: []string{testservers.KindRedis, testservers.KindMemcached}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	redis := env.Servers[testservers.KindRedis].Addr
+	memcached := env.Servers[testservers.KindMemcached].Addr
+
+	t.Run("the command sees the variables and its exit status is returned", func(t *testing.T) {
+		script := `test "$DJSESSION_FULL_TEST" = 1 && test "$DJSESSION_REDIS_ADDR" = "` + redis +
+			`" && test "$DJSESSION_MEMCACHE_ADDR" = "` + memcached + `" && exit 3; exit 1`
+		code, err := env.Run([]string{"sh", "-c", script}, nil, os.Stdout, os.Stderr, nil)
+		if err != nil || code != 3 {
+			t.Fatalf("exit %d, %v; want 3", code, err)
+		}
+	})
+	t.Run("a forwarded SIGTERM ends the command with status 143", func(t *testing.T) {
+		sigs := make(chan os.Signal, 1)
+		start := time.Now()
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			sigs <- syscall.SIGTERM
+		}()
+		code, err := env.Run([]string{"sleep", "30"}, nil, os.Stdout, os.Stderr, sigs)
+		if err != nil || code != 128+int(syscall.SIGTERM) {
+			t.Fatalf("exit %d, %v; want 143", code, err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("took %v", d)
+		}
+	})
+	t.Run("a command that cannot start is an error", func(t *testing.T) {
+		if _, err := env.Run([]string{"/nonexistent/program"}, nil, nil, nil, nil); err == nil {
+			t.Fatal("no error")
+		}
+	})
+	t.Run("Close stops every server", func(t *testing.T) {
+		if err := env.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, addr := range []string{redis, memcached} {
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				c.Close()
+				t.Errorf("%s still accepts connections", addr)
+			}
+		}
+	})
+}
+
+// TestStartEnvRejectsUnknownKind checks that a typo is an error, not a skip.
+func TestStartEnvRejectsUnknownKind(t *testing.T) {
+	_, err := testservers.StartEnv(context.Background(), testservers.Config{Servers: []string{"oracle"}})
+	if err == nil || !strings.Contains(err.Error(), "unknown server kind") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRequire runs a test that needs PostgreSQL in a child process without
+// its variable: a bare run skips naming the full command, the full command
+// fails.
+func TestRequire(t *testing.T) {
+	if os.Getenv("DJSESSION_REQUIRE_HELPER") == "1" {
+		testservers.Require(t, testservers.EnvPostgresDSN)
+		t.Log("Require returned without the variable")
+		return
+	}
+	for _, tc := range []struct {
+		name     string
+		full     string
+		wantFail bool
+		want     string
+	}{
+		{"skips with the command to run on a bare machine", "", false, `--- SKIP: TestRequire`},
+		{"fails under the full test command", "1", true, `must provide it`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestRequire$", "-test.v")
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "DJSESSION_") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			cmd.Env = append(cmd.Env, "DJSESSION_REQUIRE_HELPER=1", testservers.EnvFull+"="+tc.full)
+			out, err := cmd.CombinedOutput()
+			if failed := err != nil; failed != tc.wantFail {
+				t.Fatalf("failed = %v, want %v:\n%s", failed, tc.wantFail, out)
+			}
+			if !strings.Contains(string(out), tc.want) {
+				t.Fatalf("output lacks %q:\n%s", tc.want, out)
+			}
+			if !tc.wantFail && !strings.Contains(string(out), `run "make test"`) {
+				t.Fatalf("the skip message does not name make test:\n%s", out)
+			}
+		})
+	}
+}
