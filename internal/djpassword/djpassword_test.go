@@ -1,0 +1,152 @@
+package djpassword
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// djangoHashes were made by Django 3.2's make_password with fixed salts.
+var djangoHashes = []struct {
+	name, password, encoded string
+}{
+	{"an ASCII password", "wonderland", "pbkdf2_sha256$260000$djangoSaltForAlice0123$qn1QYwgEAbF9G4a+iYaB4hYkcndeQPUlFg8ReOtWAIY="},
+	{"a non-ASCII password", "café ☕", "pbkdf2_sha256$260000$UnicodeSalt$qYZQQ2zfoPR1X6qx9S6d1gp9+ImI41sb2RanYGW8F0Y="},
+	{"the empty password", "", "pbkdf2_sha256$260000$EmptyPasswordSalt$t2c9I0Uh4kxHQi75oI0VaxpbwT/7unZ0fwAyNP05Ehg="},
+	{"a pbkdf2_sha1 hash", "lookingglass", "pbkdf2_sha1$260000$sha1salt$NrWVw4Es9Wct8AGezE38zeBHWeE="},
+	{"a single iteration", "x", "pbkdf2_sha256$1$s$Iw9uUpJ8wkEJJjGR3rcONsswOtuGX7TZe8GsNaKCO3I="},
+}
+
+func TestCheckAcceptsDjangoHashes(t *testing.T) {
+	for _, tt := range djangoHashes {
+		t.Run(tt.name+" made by Django checks", func(t *testing.T) {
+			ok, err := Check(tt.password, tt.encoded)
+			if err != nil || !ok {
+				t.Fatalf("Check(%q, %q) = %v, %v; want true, nil", tt.password, tt.encoded, ok, err)
+			}
+			if ok, _ := Check(tt.password+"x", tt.encoded); ok || err != nil {
+				t.Errorf("a wrong password matched %q", tt.encoded)
+			}
+		})
+	}
+}
+
+func TestEncodeMatchesDjangoByteForByte(t *testing.T) {
+	for _, tt := range djangoHashes {
+		if !strings.HasPrefix(tt.encoded, "pbkdf2_sha256$") {
+			continue
+		}
+		t.Run(tt.name+" encodes as Django does", func(t *testing.T) {
+			parts := strings.Split(tt.encoded, "$")
+			var iterations int
+			for _, c := range parts[1] {
+				iterations = iterations*10 + int(c-'0')
+			}
+			got, err := Encode(tt.password, parts[2], iterations)
+			if err != nil || got != tt.encoded {
+				t.Errorf("Encode = %q, %v; want %q", got, err, tt.encoded)
+			}
+		})
+	}
+}
+
+func TestMake(t *testing.T) {
+	encoded, err := Make("wonderland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[1] != "1000000" || len(parts[2]) != 22 {
+		t.Errorf("Make gave %q, want pbkdf2_sha256$1000000$<22-char salt>$<hash>", encoded)
+	}
+	if ok, err := Check("wonderland", encoded); !ok || err != nil {
+		t.Errorf("Check of the right password = %v, %v", ok, err)
+	}
+}
+
+func TestNewSaltIsRandomAndAlphanumeric(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		s, err := NewSalt()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s) != 22 || strings.Trim(s, saltChars) != "" {
+			t.Fatalf("NewSalt() = %q, want 22 ASCII letters and digits", s)
+		}
+		if seen[s] {
+			t.Fatalf("NewSalt returned %q twice", s)
+		}
+		seen[s] = true
+	}
+}
+
+func TestCheckRejectsBadHashes(t *testing.T) {
+	good := djangoHashes[4].encoded
+	tests := []struct {
+		name, encoded string
+		want          error
+	}{
+		{"the empty hash is unusable", "", ErrUnknownAlgorithm},
+		{"Django's unusable password is unusable", "!Mh2r8fsn3Xk4oUJPdFZ4t3OQ8aBOcd3LVHw6Wc8t", ErrUnknownAlgorithm},
+		{"an argon2 hash is not supported", "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$aGFzaA", ErrUnknownAlgorithm},
+		{"a bare string is malformed", "nodollars", ErrMalformed},
+		{"a missing hash field is malformed", "pbkdf2_sha256$1$salt", ErrMalformed},
+		{"non-numeric iterations are malformed", "pbkdf2_sha256$many$s$abc", ErrMalformed},
+		{"zero iterations are refused", "pbkdf2_sha256$0$s$abc", ErrBadIterations},
+		{"a huge iteration count is refused", "pbkdf2_sha256$999999999999$s$abc", ErrBadIterations},
+		{"an empty salt is refused", "pbkdf2_sha256$1$$abc", ErrBadSalt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, err := Check("x", tt.encoded)
+			if ok || !errors.Is(err, tt.want) {
+				t.Errorf("Check(%q) = %v, %v; want false, %v", tt.encoded, ok, err, tt.want)
+			}
+		})
+	}
+	// Every single-character change of a valid hash stops it matching.
+	for i := range good {
+		b := []byte(good)
+		b[i] ^= 1
+		if ok, _ := Check("x", string(b)); ok {
+			t.Errorf("the hash changed at byte %d (%q) still matched", i, b)
+		}
+	}
+	if ok, _ := Check("x", "pbkdf2_sha256$01$s$Iw9uUpJ8wkEJJjGR3rcONsswOtuGX7TZe8GsNaKCO3I="); ok {
+		t.Error("a zero-padded iteration count matched; Django refuses it")
+	}
+}
+
+func TestEncodeRefusesBadSalts(t *testing.T) {
+	for _, salt := range []string{"", "a$b"} {
+		if _, err := Encode("pw", salt, 1); !errors.Is(err, ErrBadSalt) {
+			t.Errorf("Encode with salt %q: err = %v, want ErrBadSalt", salt, err)
+		}
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	for _, tt := range djangoHashes {
+		f.Add(tt.password, strings.Replace(tt.encoded, "$260000$", "$2$", 1))
+	}
+	f.Fuzz(func(t *testing.T, password, encoded string) {
+		if strings.Count(encoded, "$") >= 1 {
+			// Keep each run cheap: cap the iteration count the fuzzer can choose.
+			parts := strings.SplitN(encoded, "$", 3)
+			if len(parts) == 3 && len(parts[1]) > 3 {
+				return
+			}
+		}
+		ok, err := Check(password, encoded)
+		if ok && err != nil {
+			t.Fatalf("Check returned true with an error: %v", err)
+		}
+		if ok {
+			again, _ := Check(password, encoded)
+			if !again {
+				t.Fatal("Check is not deterministic")
+			}
+		}
+	})
+}
