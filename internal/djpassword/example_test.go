@@ -1,0 +1,35 @@
+package djpassword_test
+
+import (
+	"fmt"
+
+	"github.com/djsession/djsession/internal/djpassword"
+)
+
+func ExampleCheck() {
+	// A hash copied from a Django auth_user table.
+	stored := "pbkdf2_sha256$260000$djangoSaltForAlice0123$qn1QYwgEAbF9G4a+iYaB4hYkcndeQPUlFg8ReOtWAIY="
+	ok, err := djpassword.Check("wonderland", stored)
+	fmt.Println(ok, err)
+	ok, err = djpassword.Check("Wonderland", stored)
+	fmt.Println(ok, err)
+	// Output:
+	// true <nil>
+	// false <nil>
+}
+
+func ExampleEncode() {
+	encoded, err := djpassword.Encode("x", "s", 1)
+	fmt.Println(encoded, err)
+	// Output: pbkdf2_sha256$1$s$Iw9uUpJ8wkEJJjGR3rcONsswOtuGX7TZe8GsNaKCO3I= <nil>
+}
+
+func ExampleMake() {
+	encoded, err := djpassword.Make("wonderland")
+	if err != nil {
+		panic(err)
+	}
+	ok, _ := djpassword.Check("wonderland", encoded)
+	fmt.Println(ok)
+	// Output: true
+}
