@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Set adds a Set-Cookie header for name=value to w, in Django's form (see the
@@ -66,7 +67,7 @@ func Format(name, value string, opts Options) (string, error) {
 	b = append(b, '=')
 	b = appendEncoded(b, value)
 	b = a.append(b)
-	return string(b), nil
+	return bytesToString(b), nil
 }
 
 // Delete adds a Set-Cookie header to w that removes the cookie name from the
@@ -99,8 +100,17 @@ func Delete(w http.ResponseWriter, name string, opts DeleteOptions) error {
 	b = append(b, name...)
 	b = append(b, `=""`...)
 	b = a.append(b)
-	replace(w.Header(), name, string(b))
+	replace(w.Header(), name, bytesToString(b))
 	return nil
+}
+
+// bytesToString returns b as a string without copying it. b must not be
+// changed afterwards: every caller drops its slice at once.
+func bytesToString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // replace removes the Set-Cookie lines of h for name and adds line.
