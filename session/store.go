@@ -27,8 +27,11 @@ type Store interface {
 	// Save writes data under key with the given absolute expiry.
 	//
 	// With mustCreate, Save must fail with an error matching ErrKeyExists when
-	// a record (even an expired one that was not yet reclaimed) already has
-	// that key, and must never overwrite it.
+	// a live record already has that key, and must never overwrite it. A
+	// record that has expired but was not reclaimed yet may either block the
+	// key (Django's db engine: the row is still there) or be replaced by the
+	// new one (Django's cache engine: cache.add succeeds over an expired
+	// entry); keys are random, so the difference never shows in practice.
 	//
 	// Without mustCreate, Save updates an existing record and must fail with
 	// an error matching ErrNotFound when no live record has that key: a
@@ -56,3 +59,36 @@ var ErrKeyExists = errors.New("session: key already exists")
 // when there is no record to update: the session was deleted or expired
 // while the request was running. It is Django's UpdateError.
 var ErrNotFound = errors.New("session: no such session")
+
+// ValueStore is an optional interface for a Store that lives in the
+// process (store/memory): instead of encoded bytes it keeps the decoded
+// session values, so that a request that reads its session does no decoding
+// at all. Manager uses it whenever the Store implements it; Config.Codec is
+// then not used, as Django's cache engine keeps the raw dictionary rather
+// than the signed form.
+//
+// The maps are immutable snapshots. SaveValues receives a map that nobody
+// will modify afterwards (Manager hands over a fresh copy of the session in
+// its JSON form: strings, int64, float64, json.Number, bool, nil, []any and
+// map[string]any), and the map LoadValues returns must not be modified by
+// the caller (Session copies it before the first write, and copies nested
+// lists and maps before handing them to user code).
+type ValueStore interface {
+	Store
+
+	// LoadValues is Load for values: the same rules for expiry, not-found
+	// and errors. A record written with Save whose bytes are not a JSON
+	// object is reported as found with an error matching ErrCorrupt.
+	LoadValues(ctx context.Context, key string) (values map[string]any, expiry time.Time, found bool, err error)
+
+	// SaveValues is Save for values: the same rules for mustCreate,
+	// ErrKeyExists and ErrNotFound.
+	SaveValues(ctx context.Context, key string, values map[string]any, expiry time.Time, mustCreate bool) error
+}
+
+// ErrCorrupt is matched by the error of a Codec's Decode, or of
+// ValueStore.LoadValues, when stored session data cannot be read (a bad
+// signature, another secret key, garbage). Manager never shows it to the
+// handler: as Django does, it logs a warning ("session data corrupted") and
+// starts from an empty session.
+var ErrCorrupt = errors.New("session: session data corrupted")

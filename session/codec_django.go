@@ -1,0 +1,63 @@
+//go:build !nosigning
+
+package session
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/djsession/djsession/internal/pyjson"
+	"github.com/djsession/djsession/signing"
+)
+
+// DjangoSalt is the salt Django signs session data with:
+// "django.contrib.sessions." plus the engine class name, which is
+// SessionStore for every built-in engine.
+const DjangoSalt = "django.contrib.sessions.SessionStore"
+
+// DjangoCodec is Django's session data format (SessionBase.encode/decode):
+// signing.dumps(data, salt=DjangoSalt, compress=True) with JSON written by
+// Python's rules, so that a Django site with the same SECRET_KEY and a
+// shared db or file store reads what this package writes, and the other
+// way round. The timestamp in the signed value is not checked on Decode
+// (Django's decode has no max_age): stores keep the expiry.
+type DjangoCodec struct {
+	signer signing.TimestampSigner
+}
+
+// NewDjangoCodec returns Django's codec signing with secretKey and
+// verifying with secretKey, then each of fallbackKeys in order. now is the
+// clock for the signature's timestamp (nil means time.Now).
+func NewDjangoCodec(secretKey []byte, fallbackKeys [][]byte, now func() time.Time) *DjangoCodec {
+	c := &DjangoCodec{}
+	c.signer.Key = secretKey
+	c.signer.FallbackKeys = fallbackKeys
+	c.signer.Salt = DjangoSalt
+	c.signer.Now = now
+	return c
+}
+
+// Encode returns the JSON of values, zlib-compressed when that is shorter,
+// base64url-encoded, timestamped and signed: Django's session_data.
+func (c *DjangoCodec) Encode(values map[string]any) ([]byte, error) {
+	js, err := pyjson.Marshal(values)
+	if err != nil {
+		return nil, fmt.Errorf("session: encoding the session data: %w", err)
+	}
+	return []byte(c.signer.SignPayload(js, true)), nil
+}
+
+// Decode checks the signature of data and returns the object it holds. A
+// bad signature (another secret key, tampering), a malformed value or a
+// payload that is not a JSON object is an error matching ErrCorrupt.
+func (c *DjangoCodec) Decode(data []byte) (map[string]any, error) {
+	js, err := c.signer.UnsignPayload(string(data), 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	m, err := pyjson.UnmarshalObject(js)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return m, nil
+}

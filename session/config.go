@@ -1,0 +1,243 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Defaults of Config, Django's global settings.
+const (
+	// DefaultCookieName is SESSION_COOKIE_NAME's default.
+	DefaultCookieName = "sessionid"
+	// DefaultCookieAge is SESSION_COOKIE_AGE's default: two weeks.
+	DefaultCookieAge = 1209600 * time.Second
+	// DefaultCookiePath is SESSION_COOKIE_PATH's default.
+	DefaultCookiePath = "/"
+)
+
+// maxCookieLifetime is the longest lifetime a browser keeps a cookie for
+// (RFC 6265bis: 400 days). Longer Max-Age values are written clamped to it.
+const maxCookieLifetime = 400 * 24 * time.Hour
+
+// MinSecretKeyLength is the length under which New logs a warning about
+// Config.SecretKey (Django's check security.W009 asks for 50 characters;
+// 32 bytes are 256 bits).
+const MinSecretKeyLength = 32
+
+// Config is the session configuration, with Django's setting names. The
+// zero value of every field except SecretKey is Django's default, so
+//
+//	session.New(store, session.Config{SecretKey: key})
+//
+// behaves as a Django project with only SECRET_KEY set.
+type Config struct {
+	// SecretKey is Django's SECRET_KEY: it signs the session data at rest.
+	// It is required; New returns an error when it is empty and logs a
+	// warning when it is shorter than MinSecretKeyLength bytes. Share it with
+	// a Django site to read each other's sessions.
+	SecretKey []byte
+
+	// FallbackKeys is Django's SECRET_KEY_FALLBACKS: older keys that are
+	// still accepted when reading session data (never used to write), in
+	// order. Use them to rotate SecretKey without logging everybody out.
+	FallbackKeys [][]byte
+
+	// CookieName is SESSION_COOKIE_NAME. Empty means "sessionid". It must be
+	// a valid cookie name (RFC 6265 token, not an attribute name). Names
+	// starting with "__Host-" require CookieSecure, CookiePath "/" and no
+	// CookieDomain; names starting with "__Secure-" require CookieSecure (the
+	// prefixes are checked without regard to case, as browsers do).
+	CookieName string
+
+	// CookieAge is SESSION_COOKIE_AGE: how long a session lives after its
+	// last save, unless Session.SetExpiry says otherwise. Zero means two
+	// weeks. It is used in whole seconds (fractions are dropped); it must
+	// not be negative. The cookie's Max-Age is never written above 400 days,
+	// the longest lifetime browsers honour; the store keeps the full age.
+	CookieAge time.Duration
+
+	// CookieDomain is SESSION_COOKIE_DOMAIN. Empty means no Domain attribute
+	// (a host-only cookie, the safe choice).
+	CookieDomain string
+
+	// CookiePath is SESSION_COOKIE_PATH. Empty means "/".
+	CookiePath string
+
+	// CookieSecure is SESSION_COOKIE_SECURE: the cookie is only sent over
+	// HTTPS. Set it in production. It is false by default, as in Django.
+	CookieSecure bool
+
+	// CookieHTTPOnlyOff turns the HttpOnly attribute off
+	// (SESSION_COOKIE_HTTPONLY = False), letting JavaScript read the session
+	// key. HttpOnly is on by default, as in Django; there is rarely a reason
+	// to turn it off.
+	CookieHTTPOnlyOff bool
+
+	// CookieSameSite is SESSION_COOKIE_SAMESITE. The zero value means
+	// http.SameSiteLaxMode (Django's default). http.SameSiteStrictMode and
+	// http.SameSiteNoneMode (which requires CookieSecure) are the other
+	// choices; http.SameSiteDefaultMode writes no SameSite attribute at all
+	// (Django's SESSION_COOKIE_SAMESITE = None).
+	CookieSameSite http.SameSite
+
+	// CookiePartitioned adds the Partitioned attribute (CHIPS), for a
+	// session used inside a third-party iframe. It requires CookieSecure.
+	// Django has no such setting.
+	CookiePartitioned bool
+
+	// ExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE: the session
+	// cookie has no Max-Age or expires, so the browser drops it when it
+	// closes. The stored record still expires after CookieAge.
+	// Session.SetExpiry overrides it per session.
+	ExpireAtBrowserClose bool
+
+	// SaveEveryRequest is SESSION_SAVE_EVERY_REQUEST: the session is saved,
+	// and its cookie re-sent, on every request that has a session, modified
+	// or not (sliding expiry). By default a session is saved only when it
+	// was modified.
+	SaveEveryRequest bool
+
+	// Codec turns session data into the bytes kept by a Store. Nil means
+	// Django's format, signed with SecretKey (see DjangoCodec). It is not
+	// used with a Store that implements ValueStore (an in-process store
+	// that keeps decoded values).
+	Codec Codec
+
+	// Logger receives warnings (corrupted session data, a short SecretKey)
+	// and the errors of the default ErrorHandler. Nil means slog.Default().
+	// Session keys and session data are never logged.
+	Logger *slog.Logger
+
+	// ErrorHandler writes the response when the middleware cannot load or
+	// save a session: it is called before the first byte of the handler's
+	// response goes out, and what it writes replaces that response. err
+	// matches ErrSessionInterrupted when the session was deleted by a
+	// concurrent request (Django's SessionInterrupted, a 400), and wraps the
+	// store's error otherwise. An ErrorHandler that writes nothing lets the
+	// handler's own response through, without the session cookie: that is
+	// the "carry on anonymously" choice.
+	//
+	// Nil means DefaultErrorHandler with Logger: 400 for an interrupted
+	// session, 500 with the cause logged for everything else.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Now is the clock, for tests. Nil means time.Now.
+	Now func() time.Time
+}
+
+// ErrConfig is matched (errors.Is) by every error New returns for an
+// invalid Config.
+var ErrConfig = errors.New("session: invalid config")
+
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+}
+
+// reservedCookieNames are the attribute names that Python's http.cookies
+// refuses as cookie names (Django raises CookieError for them).
+var reservedCookieNames = []string{
+	"expires", "path", "comment", "domain", "max-age", "secure", "httponly",
+	"version", "samesite", "partitioned",
+}
+
+// isCookieNameByte reports whether c may appear in a cookie name: an RFC 6265
+// token character that Python's http.cookies also accepts.
+func isCookieNameByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// isAttrValueByte reports whether c may appear in a Path or Domain attribute
+// value: a visible ASCII character other than ';'.
+func isAttrValueByte(c byte) bool { return c > 0x20 && c < 0x7f && c != ';' }
+
+// withDefaults returns a copy of c with every zero field replaced by its
+// default, checked for consistency.
+func (c Config) withDefaults() (Config, error) {
+	if len(c.SecretKey) == 0 {
+		return c, configError("SecretKey is empty: set it to a long random secret (Django's SECRET_KEY)")
+	}
+	for i, k := range c.FallbackKeys {
+		if len(k) == 0 {
+			return c, configError("FallbackKeys[%d] is empty", i)
+		}
+	}
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	for i := 0; i < len(c.CookieName); i++ {
+		if !isCookieNameByte(c.CookieName[i]) {
+			return c, configError("CookieName %q: byte %q is not allowed in a cookie name", c.CookieName, c.CookieName[i])
+		}
+	}
+	for _, r := range reservedCookieNames {
+		if strings.EqualFold(c.CookieName, r) {
+			return c, configError("CookieName %q is a reserved cookie attribute name", c.CookieName)
+		}
+	}
+	if c.CookieAge < 0 {
+		return c, configError("CookieAge %v is negative", c.CookieAge)
+	}
+	c.CookieAge = c.CookieAge.Truncate(time.Second)
+	if c.CookieAge == 0 {
+		c.CookieAge = DefaultCookieAge
+	}
+	if c.CookiePath == "" {
+		c.CookiePath = DefaultCookiePath
+	}
+	for _, a := range []struct{ name, v string }{{"CookiePath", c.CookiePath}, {"CookieDomain", c.CookieDomain}} {
+		if len(a.v) > 1024 {
+			return c, configError("%s is longer than 1024 bytes", a.name)
+		}
+		for i := 0; i < len(a.v); i++ {
+			if !isAttrValueByte(a.v[i]) {
+				return c, configError("%s %q: byte %q is not allowed", a.name, a.v, a.v[i])
+			}
+		}
+	}
+	switch c.CookieSameSite {
+	case 0:
+		c.CookieSameSite = http.SameSiteLaxMode
+	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !c.CookieSecure {
+			return c, configError("CookieSameSite None requires CookieSecure (browsers reject SameSite=None cookies without Secure)")
+		}
+	default:
+		return c, configError("CookieSameSite %d is not one of the http.SameSite constants", c.CookieSameSite)
+	}
+	if c.CookiePartitioned && !c.CookieSecure {
+		return c, configError("CookiePartitioned requires CookieSecure")
+	}
+	lower := strings.ToLower(c.CookieName)
+	switch {
+	case strings.HasPrefix(lower, "__host-"):
+		if !c.CookieSecure {
+			return c, configError("CookieName %q has the __Host- prefix: CookieSecure must be true", c.CookieName)
+		}
+		if c.CookiePath != "/" {
+			return c, configError("CookieName %q has the __Host- prefix: CookiePath must be \"/\"", c.CookieName)
+		}
+		if c.CookieDomain != "" {
+			return c, configError("CookieName %q has the __Host- prefix: CookieDomain must be empty", c.CookieName)
+		}
+	case strings.HasPrefix(lower, "__secure-"):
+		if !c.CookieSecure {
+			return c, configError("CookieName %q has the __Secure- prefix: CookieSecure must be true", c.CookieName)
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}

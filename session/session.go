@@ -1,0 +1,735 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ErrSessionInterrupted is matched by the error of a save when the session
+// was deleted from the store while the request was running, for example by
+// a logout in a concurrent request. It is Django's SessionInterrupted: the
+// default ErrorHandler answers 400 Bad Request with Django's message, and
+// the session is not brought back to life.
+var ErrSessionInterrupted = errors.New("session: the request's session was deleted before the request completed; the user may have logged out in a concurrent request")
+
+// maxCandidates is how many distinct valid session keys the middleware
+// looks at when a request carries several cookies with the session's name.
+const maxCandidates = 4
+
+// maxCreateAttempts bounds the number of random keys tried by a create
+// before giving up (a collision of two 165-bit keys never happens; a store
+// that keeps answering ErrKeyExists is broken).
+const maxCreateAttempts = 10
+
+// Item is one key and its value, as returned by Session.Items.
+type Item struct {
+	Key   string
+	Value any
+}
+
+// Session is one request's session: Django's request.session. Get it with
+// FromRequest inside a handler wrapped by Manager.Middleware.
+//
+// A Session is lazy: it reads the store the first time the handler reads or
+// writes it, and the middleware saves it only when it was modified (or on
+// every request with Config.SaveEveryRequest). Values are what JSON can
+// hold. After a save and a load they come back in their JSON form: strings,
+// bool, nil, int64 for integers (json.Number for integers beyond int64),
+// float64 for numbers with a fraction or exponent (1.0 stays a float),
+// []any and map[string]any. The typed getters (GetString, GetInt…) and the
+// generic Get convert them back.
+//
+// Its methods are safe for concurrent use by the goroutines of one request.
+// A Session must not be used after its request has finished.
+type Session struct {
+	mu  sync.Mutex
+	m   *Manager
+	ctx context.Context // the request's context, for lazy loads
+	req *http.Request   // the incoming request: its Cookie header
+
+	key      string // current key; "" means none (Django's None)
+	verified bool   // key was found in, or written to, the store
+
+	cands     [maxCandidates]string // valid keys from the request's cookies
+	ncands    int
+	scanned   bool
+	hadCookie bool // the request had a cookie with the session's name
+
+	data    map[string]any
+	shared  bool // data is a ValueStore snapshot: copy before writing or handing out containers
+	loaded  bool
+	loadErr error // the store could not load the session
+	errSeen bool  // loadErr was returned to the handler by an explicit call
+
+	accessed  bool // Django's accessed
+	modified  bool // Django's modified
+	dirty     bool // changed since the last successful save
+	saved     bool // saved during this request (explicitly or by CycleKey)
+	committed bool // the middleware has written the response headers
+}
+
+// scanLocked finds the request's session cookies, once.
+func (s *Session) scanLocked() {
+	if s.scanned {
+		return
+	}
+	s.scanned = true
+	if s.req == nil {
+		return
+	}
+	for _, line := range s.req.Header["Cookie"] {
+		for len(line) > 0 {
+			var part string
+			if i := indexByte(line, ';'); i >= 0 {
+				part, line = line[:i], line[i+1:]
+			} else {
+				part, line = line, ""
+			}
+			name, value, ok := cutByte(part, '=')
+			if !ok || trimOWS(name) != s.m.cfg.CookieName {
+				continue
+			}
+			s.hadCookie = true
+			value = trimOWS(value)
+			if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			if !ValidKey(value) || s.ncands == maxCandidates || slices.Contains(s.cands[:s.ncands], value) {
+				continue
+			}
+			s.cands[s.ncands] = value
+			s.ncands++
+		}
+	}
+	if s.ncands > 0 {
+		s.key = s.cands[0]
+	}
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func cutByte(s string, c byte) (before, after string, found bool) {
+	if i := indexByte(s, c); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
+}
+
+// trimOWS trims spaces and tabs, as cookie parsers do around names and values.
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// loadLocked loads the session data once: the first cookie value that names
+// a live record wins. A key that names no record is dropped (no session
+// fixation) and no record is created.
+func (s *Session) loadLocked() {
+	if s.loaded {
+		return
+	}
+	s.loaded = true
+	s.scanLocked()
+	for i := 0; i < s.ncands; i++ {
+		data, shared, found, err := s.m.load(s.ctx, s.cands[i])
+		if err != nil {
+			s.loadErr = err
+			s.key = ""
+			s.data = nil
+			return
+		}
+		if found {
+			s.key, s.verified = s.cands[i], true
+			s.data, s.shared = data, shared
+			return
+		}
+	}
+	s.key = ""
+	s.data = nil
+}
+
+// writableLocked loads the session and makes its map private to it.
+func (s *Session) writableLocked() {
+	s.loadLocked()
+	if s.shared {
+		s.data = deepCopyMap(s.data)
+		s.shared = false
+	}
+	if s.data == nil {
+		s.data = make(map[string]any)
+	}
+}
+
+func (s *Session) readLocked() {
+	s.accessed = true
+	s.loadLocked()
+}
+
+func (s *Session) markModified() {
+	s.modified = true
+	s.dirty = true
+}
+
+// out returns v for the caller: a nested list or map of a store snapshot is
+// copied so that the caller may modify it.
+func (s *Session) out(v any) any {
+	if s.shared {
+		return deepCopy(v)
+	}
+	return v
+}
+
+// Get returns the value stored under key and whether it is there (Django's
+// session[key] and key in session). It loads the session if needed and
+// marks it accessed. A store error reads as an empty session; Load returns
+// the error.
+func (s *Session) Get(key string) (value any, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	v, ok := s.data[key]
+	return s.out(v), ok
+}
+
+// GetDefault returns the value stored under key, or def when there is none
+// (Django's session.get(key, default)).
+func (s *Session) GetDefault(key string, def any) any {
+	if v, ok := s.Get(key); ok {
+		return v
+	}
+	return def
+}
+
+// Has reports whether key is in the session (Django's key in session).
+func (s *Session) Has(key string) bool {
+	_, ok := s.Get(key)
+	return ok
+}
+
+// Set stores value under key (Django's session[key] = value) and marks the
+// session modified. value must be something JSON can encode; the error
+// otherwise comes from the save.
+func (s *Session) Set(key string, value any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	s.writableLocked()
+	s.data[key] = value
+	s.markModified()
+}
+
+// SetDefault returns the value under key if there is one; otherwise it
+// stores value under key and returns it (Django's setdefault). Only an
+// insertion marks the session modified.
+func (s *Session) SetDefault(key string, value any) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	if v, ok := s.data[key]; ok {
+		return s.out(v)
+	}
+	s.writableLocked()
+	s.data[key] = value
+	s.markModified()
+	return value
+}
+
+// Update stores every entry of values (Django's session.update). It marks
+// the session modified, even when values is empty, as Django does.
+func (s *Session) Update(values map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	s.writableLocked()
+	maps.Copy(s.data, values)
+	s.markModified()
+}
+
+// Delete removes key (Django's del session[key]). Removing a key that is
+// not there does nothing and does not mark the session modified (where
+// Django raises KeyError).
+func (s *Session) Delete(key string) {
+	s.Pop(key)
+}
+
+// Pop removes key and returns its value (Django's session.pop). ok is false
+// when key was not there; only a removal marks the session modified.
+func (s *Session) Pop(key string) (value any, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	if _, ok := s.data[key]; !ok {
+		return nil, false
+	}
+	s.writableLocked()
+	value = s.data[key]
+	delete(s.data, key)
+	s.markModified()
+	return value, true
+}
+
+// Len returns the number of keys in the session.
+func (s *Session) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return len(s.data)
+}
+
+// Keys returns the session's keys, sorted (Django's keys()).
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return slices.Sorted(maps.Keys(s.data))
+}
+
+// Values returns the session's values, in the order of Keys (Django's values()).
+func (s *Session) Values() []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	keys := slices.Sorted(maps.Keys(s.data))
+	vals := make([]any, len(keys))
+	for i, k := range keys {
+		vals[i] = s.out(s.data[k])
+	}
+	return vals
+}
+
+// Items returns the session's keys and values, sorted by key (Django's items()).
+func (s *Session) Items() []Item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	keys := slices.Sorted(maps.Keys(s.data))
+	items := make([]Item, len(keys))
+	for i, k := range keys {
+		items[i] = Item{Key: k, Value: s.out(s.data[k])}
+	}
+	return items
+}
+
+// All returns an iterator over the session's keys and values, sorted by key
+// (Django's iteritems). The keys are those present when iteration starts;
+// each value is read when it is reached, so the loop body may modify the
+// session (a key deleted meanwhile is skipped).
+func (s *Session) All() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for _, k := range s.Keys() {
+			s.mu.Lock()
+			v, ok := s.data[k]
+			v = s.out(v)
+			s.mu.Unlock()
+			if ok && !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// IterKeys returns an iterator over the session's keys, sorted, with the
+// rules of All (Django's iterkeys).
+func (s *Session) IterKeys() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for k := range s.All() {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// IterValues returns an iterator over the session's values, in key order,
+// with the rules of All (Django's itervalues).
+func (s *Session) IterValues() iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for _, v := range s.All() {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Clear removes every key (Django's clear()) without reading the store. The
+// session keeps its key, so the middleware saves an empty session and
+// re-sends the cookie; use Flush to end a session.
+func (s *Session) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scanLocked()
+	s.data = make(map[string]any)
+	s.shared = false
+	s.loaded = true
+	s.accessed = true
+	s.markModified()
+}
+
+// IsEmpty reports whether the session has neither a key nor data (Django's
+// is_empty()). It does not read the store. A session that could not be
+// loaded because of a store error is not empty.
+func (s *Session) IsEmpty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.emptyLocked()
+}
+
+func (s *Session) emptyLocked() bool {
+	s.scanLocked()
+	return s.loadErr == nil && s.key == "" && len(s.data) == 0
+}
+
+// Key returns the session key (Django's session_key): the key of the live
+// record the request's cookie named, or of the record this request created;
+// "" when there is none yet (a new session gets its key when it is saved).
+//
+// Unlike Django's session_key, Key loads the session first (and marks it
+// accessed), so it never returns a key that the store does not know.
+func (s *Session) Key() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return s.key
+}
+
+// Accessed reports whether the session was read or written during this
+// request (Django's accessed): the middleware then adds Vary: Cookie.
+func (s *Session) Accessed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accessed
+}
+
+// Modified reports whether the session was changed during this request
+// (Django's modified): the middleware then saves it.
+func (s *Session) Modified() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.modified
+}
+
+// Load reads the session from the store now, if it was not read yet, and
+// returns the store's error. Other calls load lazily and read a store error
+// as an empty session; Load lets a handler see the error (the middleware
+// then leaves the response to the handler, unless the session was modified).
+func (s *Session) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessed = true
+	if !s.loaded {
+		s.ctx = ctxOr(ctx, s.ctx)
+		s.loadLocked()
+	}
+	if s.loadErr != nil {
+		s.errSeen = true
+		return s.loadErr
+	}
+	return nil
+}
+
+func ctxOr(ctx, def context.Context) context.Context {
+	if ctx != nil {
+		return ctx
+	}
+	return def
+}
+
+// Save writes the session to the store now and returns the store's error
+// (Django's save()). A session without a key gets a new random key. Saving
+// a session that was deleted by a concurrent request fails with an error
+// matching ErrSessionInterrupted.
+//
+// The middleware saves modified sessions on its own, before the response
+// goes out; call Save to see the error, or before streaming a response. A
+// session that was saved and not modified since is not saved again by the
+// middleware, but its cookie is still sent.
+func (s *Session) Save(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked()
+	if s.loadErr != nil {
+		s.errSeen = true
+		return s.loadErr
+	}
+	return s.saveLocked(ctx)
+}
+
+// saveLocked saves the loaded (or cleared) session.
+func (s *Session) saveLocked(ctx context.Context) error {
+	e := s.expiryLocked(s.m.now())
+	switch {
+	case s.key == "":
+		if err := s.createLocked(ctx, e.date); err != nil {
+			return err
+		}
+	default:
+		err := s.m.save(ctx, s.key, s.data, e.date, false)
+		if errors.Is(err, ErrNotFound) {
+			if !s.verified {
+				// The key came from the cookie and was never looked up
+				// (Clear without load): it is unknown, not interrupted.
+				// Never adopt it.
+				err = s.createLocked(ctx, e.date)
+			} else {
+				err = fmt.Errorf("%w: %w", ErrSessionInterrupted, err)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.verified = true
+	s.dirty = false
+	s.saved = true
+	return nil
+}
+
+// createLocked saves the data under a new random key (Django's create()).
+func (s *Session) createLocked(ctx context.Context, date time.Time) error {
+	for range maxCreateAttempts {
+		k := s.m.newKey()
+		err := s.m.save(ctx, k, s.data, date, true)
+		if errors.Is(err, ErrKeyExists) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.key, s.verified = k, true
+		return nil
+	}
+	return fmt.Errorf("session: unable to create a new session key after %d attempts: %w", maxCreateAttempts, ErrKeyExists)
+}
+
+// Exists reports whether the store has a session with that key (Django's
+// exists()). A key that is not a valid session key is never looked up.
+func (s *Session) Exists(ctx context.Context, key string) (bool, error) {
+	if !ValidKey(key) {
+		return false, nil
+	}
+	return s.m.store.Exists(ctx, key)
+}
+
+// DeleteRecord removes this session's record from the store and nothing
+// else (Django's delete()): the data in memory and the key stay, and no
+// cookie is touched. If the session is then modified, the middleware's save
+// fails as an interrupted session. To log a user out use Flush.
+func (s *Session) DeleteRecord(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.liveKeysLocked() {
+		if err := s.m.store.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// liveKeysLocked returns the keys whose records belong to this session: the
+// loaded key, or every key the cookies named when nothing was loaded.
+func (s *Session) liveKeysLocked() []string {
+	s.scanLocked()
+	if s.loaded {
+		if s.key == "" {
+			return nil
+		}
+		return []string{s.key}
+	}
+	return s.cands[:s.ncands]
+}
+
+// Flush ends the session (Django's flush(), used by logout): it removes
+// every key, deletes the record from the store at once and drops the key,
+// so that the middleware deletes the session cookie. A later write in the
+// same request starts a new session under a new key. If the store fails the
+// session is still emptied and the error is returned.
+func (s *Session) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	for _, k := range s.liveKeysLocked() {
+		if e := s.m.store.Delete(ctx, k); e != nil && err == nil {
+			err = e
+		}
+	}
+	s.data = make(map[string]any)
+	s.shared = false
+	s.loaded = true
+	s.loadErr = nil
+	s.key, s.verified = "", false
+	s.ncands = 0
+	s.accessed = true
+	s.markModified()
+	return err
+}
+
+// CycleKey moves the session's data to a new random key and deletes the
+// old record (Django's cycle_key(), done at login against session
+// fixation). The new record is written at once. On error the session keeps
+// its old key, unless the failure was deleting the old record, which is
+// then returned after the switch.
+func (s *Session) CycleKey(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	if s.loadErr != nil {
+		s.errSeen = true
+		return s.loadErr
+	}
+	if s.data == nil {
+		s.data = make(map[string]any)
+	}
+	old := s.key
+	e := s.expiryLocked(s.m.now())
+	if err := s.createLocked(ctx, e.date); err != nil {
+		s.key = old
+		return err
+	}
+	s.modified = true
+	s.dirty = false
+	s.saved = true
+	if old != "" {
+		if err := s.m.store.Delete(ctx, old); err != nil {
+			return fmt.Errorf("session: new key saved, but deleting the old record failed: %w", err)
+		}
+	}
+	return nil
+}
+
+// ClearExpired removes every expired session from the store (Django's
+// clear_expired(), run by the clearsessions command). Stores that expire
+// records on their own do nothing.
+func (s *Session) ClearExpired(ctx context.Context) error {
+	return s.m.store.ClearExpired(ctx)
+}
+
+// SetExpiry sets the session to expire after seconds of inactivity
+// (Django's set_expiry(int)): every save pushes the expiry back to the full
+// amount, and the cookie gets that Max-Age. SetExpiry(BrowserClose), that
+// is 0, makes the cookie last until the browser closes while the record
+// keeps the default age; a negative value expires the session at once.
+// The value is stored as an integer under ExpiryKey, as Django stores it.
+func (s *Session) SetExpiry(seconds int) {
+	s.Set(ExpiryKey, int64(seconds))
+}
+
+// SetExpiryTime sets the session to expire at t (Django's
+// set_expiry(datetime)). It is stored under ExpiryKey as an ISO-8601 string
+// to the microsecond, as Django 5 stores it (Django 3.2 cannot read it).
+func (s *Session) SetExpiryTime(t time.Time) {
+	s.Set(ExpiryKey, formatISOTime(t))
+}
+
+// SetExpiryDuration sets the session to expire d from now (Django's
+// set_expiry(timedelta)): the moment is fixed now and stored as
+// SetExpiryTime stores it; later saves do not push it back.
+func (s *Session) SetExpiryDuration(d time.Duration) {
+	s.SetExpiryTime(s.m.now().Add(d))
+}
+
+// SetExpiryDefault removes the session's own expiry so that the global
+// policy applies again: Config.CookieAge and Config.ExpireAtBrowserClose
+// (Django's set_expiry(None)).
+func (s *Session) SetExpiryDefault() {
+	s.Delete(ExpiryKey)
+}
+
+func (s *Session) expiryLocked(now time.Time) expiry {
+	v, ok := s.data[ExpiryKey]
+	return computeExpiry(v, ok, now, s.m.cfg.CookieAge, s.m.cfg.ExpireAtBrowserClose)
+}
+
+// ExpiryAge returns how long the session lives from now, in whole seconds
+// (Django's get_expiry_age()): the seconds given to SetExpiry, the time
+// left until the moment given to SetExpiryTime or SetExpiryDuration
+// (negative once it has passed), or Config.CookieAge.
+func (s *Session) ExpiryAge() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return time.Duration(s.expiryLocked(s.m.now()).age) * time.Second
+}
+
+// ExpiryDate returns when the session's record expires if it is saved now
+// (Django's get_expiry_date()).
+func (s *Session) ExpiryDate() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return s.expiryLocked(s.m.now()).date
+}
+
+// ExpireAtBrowserClose reports whether the session cookie lasts only until
+// the browser closes (Django's get_expire_at_browser_close()): true after
+// SetExpiry(BrowserClose), false after any other SetExpiry form, and
+// Config.ExpireAtBrowserClose otherwise.
+func (s *Session) ExpireAtBrowserClose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return s.expiryLocked(s.m.now()).browserClose
+}
+
+// testCookieKey and testCookieValue are Django's test cookie entry.
+const (
+	testCookieKey   = "testcookie"
+	testCookieValue = "worked"
+)
+
+// SetTestCookie stores Django's test value, to check on the next request
+// that the browser keeps cookies (Django's set_test_cookie()).
+func (s *Session) SetTestCookie() { s.Set(testCookieKey, testCookieValue) }
+
+// TestCookieWorked reports whether the value of SetTestCookie came back
+// (Django's test_cookie_worked()).
+func (s *Session) TestCookieWorked() bool {
+	v, _ := s.Get(testCookieKey)
+	return v == testCookieValue
+}
+
+// DeleteTestCookie removes the value of SetTestCookie (Django's
+// delete_test_cookie()).
+func (s *Session) DeleteTestCookie() { s.Delete(testCookieKey) }
+
+// deepCopy copies nested lists and maps; other JSON values are immutable.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return deepCopyMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+func deepCopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopy(v)
+	}
+	return out
+}

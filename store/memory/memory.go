@@ -1,0 +1,379 @@
+// Package memory is an in-process session store: Django's "cache" session
+// engine on its default cache, LocMemCache.
+//
+// Records live in a map in the process, each with its expiry; they are lost
+// when the process ends and are not shared between processes. The number of
+// records is bounded: when the store is full, expired records are dropped
+// first, then the least recently used third (Django's MAX_ENTRIES and
+// CULL_FREQUENCY). Expired records are also reclaimed a few at a time on
+// every write, from a heap ordered by expiry, so no request ever scans the
+// whole store, and no goroutine is started: call ClearExpired on a ticker
+// you own if you want memory back sooner.
+//
+// The store implements session.ValueStore: it keeps the decoded session
+// values (immutable snapshots), so that a request reading its session
+// decodes nothing. Like Django's cache engine it keeps the data unsigned;
+// the data never leaves the process.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/djsession/djsession/internal/pyjson"
+	"github.com/djsession/djsession/session"
+)
+
+// DefaultMaxEntries is the number of records a Store keeps when
+// Options.MaxEntries is zero. (Django's LocMemCache defaults to 300, which
+// is too small to hold the sessions of a real site.)
+const DefaultMaxEntries = 10000
+
+// DefaultCullFrequency is Options.CullFrequency's default, Django's
+// CULL_FREQUENCY: a full store drops a third of its records.
+const DefaultCullFrequency = 3
+
+// reclaimPerWrite is how many expired records a write reclaims at most.
+const reclaimPerWrite = 4
+
+// Options configure a Store. The zero value is usable.
+type Options struct {
+	// MaxEntries is the most records the store holds (Django's
+	// MAX_ENTRIES). Zero means DefaultMaxEntries.
+	MaxEntries int
+
+	// CullFrequency says how much a full store drops: 1/CullFrequency of its
+	// records, the least recently used first, after the expired ones
+	// (Django's CULL_FREQUENCY; 1 empties the store). Zero means
+	// DefaultCullFrequency.
+	CullFrequency int
+
+	// Now is the clock, for tests. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is an in-process session.Store and session.ValueStore. It is safe
+// for concurrent use. Make one with New.
+type Store struct {
+	mu      sync.Mutex
+	entries map[string]*entry
+	heap    []*entry // min-heap by expiry
+	lru     entry    // sentinel of the recency list: lru.next is the least recently used
+	max     int
+	cull    int
+	now     func() time.Time
+}
+
+type entry struct {
+	key    string
+	data   []byte         // set by Save
+	values map[string]any // set by SaveValues (an immutable snapshot)
+	exp    int64          // expiry, Unix nanoseconds
+	hidx   int            // index in the heap
+	prev   *entry
+	next   *entry
+}
+
+var _ session.ValueStore = (*Store)(nil)
+
+// New returns an empty Store.
+func New(opts Options) *Store {
+	s := &Store{
+		entries: make(map[string]*entry),
+		max:     opts.MaxEntries,
+		cull:    opts.CullFrequency,
+		now:     opts.Now,
+	}
+	if s.max <= 0 {
+		s.max = DefaultMaxEntries
+	}
+	if s.cull <= 0 {
+		s.cull = DefaultCullFrequency
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.lru.next, s.lru.prev = &s.lru, &s.lru
+	return s
+}
+
+func expNanos(t time.Time) int64 {
+	// Times outside the int64 nanosecond range clamp to its ends.
+	if t.Before(time.Unix(0, -1<<63)) {
+		return -1 << 63
+	}
+	if t.After(time.Unix(0, 1<<63-1)) {
+		return 1<<63 - 1
+	}
+	return t.UnixNano()
+}
+
+// live returns the entry for key if it has not expired, removing it if it has.
+func (s *Store) live(key string, now int64) *entry {
+	e := s.entries[key]
+	if e == nil {
+		return nil
+	}
+	if e.exp <= now {
+		s.remove(e)
+		return nil
+	}
+	return e
+}
+
+// Load returns the bytes stored under key. A record saved with SaveValues
+// is returned as its JSON (Python's json.dumps form). The returned slice is
+// the caller's.
+func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, err
+	}
+	s.mu.Lock()
+	e := s.live(key, s.now().UnixNano())
+	if e == nil {
+		s.mu.Unlock()
+		return nil, time.Time{}, false, nil
+	}
+	s.touch(e)
+	data, values, exp := e.data, e.values, e.exp
+	s.mu.Unlock()
+	if values != nil {
+		js, err := pyjson.Marshal(values)
+		if err != nil {
+			return nil, time.Time{}, false, fmt.Errorf("memory: encoding a record: %w", err)
+		}
+		return js, time.Unix(0, exp), true, nil
+	}
+	return append([]byte(nil), data...), time.Unix(0, exp), true, nil
+}
+
+// LoadValues returns the values stored under key. The map is shared with the
+// store and must not be modified. A record saved with Save is decoded as
+// JSON; when its bytes are not a JSON object the error matches
+// session.ErrCorrupt.
+func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, err
+	}
+	s.mu.Lock()
+	e := s.live(key, s.now().UnixNano())
+	if e == nil {
+		s.mu.Unlock()
+		return nil, time.Time{}, false, nil
+	}
+	s.touch(e)
+	data, values, exp := e.data, e.values, e.exp
+	s.mu.Unlock()
+	if values == nil {
+		m, err := pyjson.UnmarshalObject(data)
+		if err != nil {
+			return nil, time.Time{}, true, fmt.Errorf("%w: %w", session.ErrCorrupt, err)
+		}
+		values = m
+	}
+	return values, time.Unix(0, exp), true, nil
+}
+
+// Save stores a copy of data under key, following session.Store's rules:
+// with mustCreate it fails with session.ErrKeyExists if a live record has
+// the key (an expired one is replaced); without, it fails with
+// session.ErrNotFound if no live record has it.
+func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.Time, mustCreate bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.put(key, append([]byte(nil), data...), nil, expiry, mustCreate)
+}
+
+// SaveValues stores values under key with Save's rules. The store keeps the
+// map itself: the caller must not modify it afterwards.
+func (s *Store) SaveValues(ctx context.Context, key string, values map[string]any, expiry time.Time, mustCreate bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if values == nil {
+		values = map[string]any{}
+	}
+	return s.put(key, nil, values, expiry, mustCreate)
+}
+
+func (s *Store) put(key string, data []byte, values map[string]any, expiry time.Time, mustCreate bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now().UnixNano()
+	s.reclaim(now, reclaimPerWrite)
+	e := s.live(key, now)
+	switch {
+	case e != nil && mustCreate:
+		return session.ErrKeyExists
+	case e == nil && !mustCreate:
+		return session.ErrNotFound
+	case e != nil:
+		e.data, e.values = data, values
+		e.exp = expNanos(expiry)
+		s.fix(e.hidx)
+		s.touch(e)
+		return nil
+	}
+	if len(s.entries) >= s.max {
+		s.cullEntries(now)
+	}
+	e = &entry{key: key, data: data, values: values, exp: expNanos(expiry)}
+	s.entries[key] = e
+	s.push(e)
+	s.linkBack(e)
+	return nil
+}
+
+// Delete removes the record under key; a missing key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if e := s.entries[key]; e != nil {
+		s.remove(e)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Exists reports whether a live record has the key.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	e := s.live(key, s.now().UnixNano())
+	s.mu.Unlock()
+	return e != nil, nil
+}
+
+// ClearExpired removes every expired record. Its cost is proportional to
+// the number of expired records, not to the size of the store.
+func (s *Store) ClearExpired(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.reclaim(s.now().UnixNano(), -1)
+	s.mu.Unlock()
+	return nil
+}
+
+// Len returns the number of records held, expired ones not yet reclaimed
+// included.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
+// reclaim removes up to max expired records (all of them when max < 0).
+func (s *Store) reclaim(now int64, max int) {
+	for n := 0; len(s.heap) > 0 && s.heap[0].exp <= now && n != max; n++ {
+		s.remove(s.heap[0])
+	}
+}
+
+// cullEntries makes room in a full store: expired records go first, then
+// the least recently used 1/cull of the rest.
+func (s *Store) cullEntries(now int64) {
+	s.reclaim(now, -1)
+	if len(s.entries) < s.max {
+		return
+	}
+	n := max(len(s.entries)/s.cull, 1)
+	for ; n > 0 && s.lru.next != &s.lru; n-- {
+		s.remove(s.lru.next)
+	}
+}
+
+func (s *Store) remove(e *entry) {
+	delete(s.entries, e.key)
+	s.heapRemove(e.hidx)
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// Recency list.
+
+func (s *Store) linkBack(e *entry) {
+	last := s.lru.prev
+	e.prev, e.next = last, &s.lru
+	last.next = e
+	s.lru.prev = e
+}
+
+func (s *Store) touch(e *entry) {
+	if s.lru.prev == e {
+		return
+	}
+	e.prev.next, e.next.prev = e.next, e.prev
+	s.linkBack(e)
+}
+
+// Min-heap by expiry (container/heap would box every call in an interface).
+
+func (s *Store) push(e *entry) {
+	e.hidx = len(s.heap)
+	s.heap = append(s.heap, e)
+	s.up(e.hidx)
+}
+
+func (s *Store) heapRemove(i int) {
+	last := len(s.heap) - 1
+	if i != last {
+		s.swap(i, last)
+	}
+	s.heap[last] = nil
+	s.heap = s.heap[:last]
+	if i != last {
+		s.fix(i)
+	}
+}
+
+func (s *Store) fix(i int) {
+	if !s.down(i) {
+		s.up(i)
+	}
+}
+
+func (s *Store) swap(i, j int) {
+	s.heap[i], s.heap[j] = s.heap[j], s.heap[i]
+	s.heap[i].hidx = i
+	s.heap[j].hidx = j
+}
+
+func (s *Store) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if s.heap[i].exp <= s.heap[j].exp {
+			break
+		}
+		s.swap(i, j)
+		j = i
+	}
+}
+
+func (s *Store) down(i0 int) bool {
+	i, n := i0, len(s.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		j := l
+		if r := l + 1; r < n && s.heap[r].exp < s.heap[l].exp {
+			j = r
+		}
+		if s.heap[j].exp >= s.heap[i].exp {
+			break
+		}
+		s.swap(i, j)
+		i = j
+	}
+	return i > i0
+}

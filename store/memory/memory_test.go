@@ -1,0 +1,216 @@
+package memory_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/storetest"
+	"github.com/djsession/djsession/store/memory"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) session.Store {
+		return memory.New(memory.Options{})
+	})
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var bg = context.Background()
+
+func TestBound(t *testing.T) {
+	tests := []struct {
+		name              string
+		max, cull, insert int
+		wantLen           int
+	}{
+		{"a store under its maximum keeps every record", 10, 3, 10, 10},
+		{"a full store drops a third of its records before inserting", 9, 3, 10, 7},
+		{"a cull frequency of one empties a full store", 9, 1, 10, 1},
+		{"a cull frequency of two halves a full store", 10, 2, 11, 6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := memory.New(memory.Options{MaxEntries: tc.max, CullFrequency: tc.cull})
+			for i := range tc.insert {
+				if err := s.Save(bg, fmt.Sprintf("key%05d", i), []byte("x"), time.Now().Add(time.Hour), true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := s.Len(); got != tc.wantLen {
+				t.Fatalf("Len = %d, want %d", got, tc.wantLen)
+			}
+			// The last record written is always kept.
+			if ok, _ := s.Exists(bg, fmt.Sprintf("key%05d", tc.insert-1)); !ok {
+				t.Fatal("the newest record was culled")
+			}
+		})
+	}
+}
+
+func TestCullDropsLeastRecentlyUsed(t *testing.T) {
+	s := memory.New(memory.Options{MaxEntries: 3, CullFrequency: 3})
+	exp := time.Now().Add(time.Hour)
+	for _, k := range []string{"aaaaaaaa", "bbbbbbbb", "cccccccc"} {
+		if err := s.Save(bg, k, []byte(k), exp, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Reading a makes b the least recently used.
+	if _, _, found, _ := s.Load(bg, "aaaaaaaa"); !found {
+		t.Fatal("a not found")
+	}
+	if err := s.Save(bg, "dddddddd", []byte("d"), exp, true); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]bool{"aaaaaaaa": true, "bbbbbbbb": false, "cccccccc": true, "dddddddd": true} {
+		if got, _ := s.Exists(bg, k); got != want {
+			t.Errorf("Exists(%s) = %v, want %v", k, got, want)
+		}
+	}
+}
+
+func TestCullDropsExpiredRecordsFirst(t *testing.T) {
+	clk := &clock{t: time.Unix(1700000000, 0)}
+	s := memory.New(memory.Options{MaxEntries: 4, Now: clk.Now})
+	for i := range 4 {
+		life := time.Hour
+		if i%2 == 0 {
+			life = time.Second
+		}
+		if err := s.Save(bg, fmt.Sprintf("key%05d", i), []byte("x"), clk.Now().Add(life), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(2 * time.Second)
+	// Touch nothing; the writes below reclaim what expired instead of culling live records.
+	for i := 4; i < 6; i++ {
+		if err := s.Save(bg, fmt.Sprintf("key%05d", i), []byte("x"), clk.Now().Add(time.Hour), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"key00001", "key00003", "key00004", "key00005"} {
+		if ok, _ := s.Exists(bg, k); !ok {
+			t.Errorf("live record %s was dropped", k)
+		}
+	}
+	if got := s.Len(); got != 4 {
+		t.Errorf("Len = %d, want 4", got)
+	}
+}
+
+func TestExpiredRecordsAreReclaimedByWrites(t *testing.T) {
+	clk := &clock{t: time.Unix(1700000000, 0)}
+	s := memory.New(memory.Options{Now: clk.Now})
+	const n = 100
+	for i := range n {
+		if err := s.Save(bg, fmt.Sprintf("old%05d", i), []byte("x"), clk.Now().Add(time.Minute), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(time.Hour)
+	// Each write reclaims a few expired records: no write scans them all,
+	// and enough writes reclaim everything.
+	for i := range n {
+		if err := s.Save(bg, fmt.Sprintf("new%05d", i), []byte("x"), clk.Now().Add(time.Minute), true); err != nil {
+			t.Fatal(err)
+		}
+		if reclaimed := n + 1 - s.Len(); i == 0 && reclaimed > 8 {
+			t.Fatalf("the first write reclaimed %d records, want only a few", reclaimed)
+		}
+	}
+	if got := s.Len(); got != n {
+		t.Fatalf("Len after %d writes = %d, want %d (every expired record reclaimed)", n, got, n)
+	}
+}
+
+func TestClearExpired(t *testing.T) {
+	clk := &clock{t: time.Unix(1700000000, 0)}
+	s := memory.New(memory.Options{Now: clk.Now})
+	for i := range 1000 {
+		life := time.Duration(i%10+1) * time.Minute
+		if err := s.Save(bg, fmt.Sprintf("key%05d", i), []byte("x"), clk.Now().Add(life), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(5*time.Minute + time.Second)
+	if err := s.ClearExpired(bg); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Len(); got != 500 {
+		t.Fatalf("Len after ClearExpired = %d, want 500", got)
+	}
+	clk.Advance(time.Hour)
+	if err := s.ClearExpired(bg); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Len(); got != 0 {
+		t.Fatalf("Len after everything expired = %d, want 0", got)
+	}
+}
+
+func TestExpiryIsExclusive(t *testing.T) {
+	clk := &clock{t: time.Unix(1700000000, 0)}
+	s := memory.New(memory.Options{Now: clk.Now})
+	exp := clk.Now().Add(time.Second)
+	if err := s.Save(bg, "kkkkkkkk", []byte("x"), exp, true); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second - time.Nanosecond)
+	if _, _, found, _ := s.Load(bg, "kkkkkkkk"); !found {
+		t.Fatal("record gone a nanosecond before its expiry")
+	}
+	clk.Advance(time.Nanosecond)
+	if _, _, found, _ := s.Load(bg, "kkkkkkkk"); found {
+		t.Fatal("record still there at its expiry")
+	}
+	// An expired record does not block a create.
+	if err := s.Save(bg, "kkkkkkkk", []byte("y"), clk.Now().Add(time.Hour), true); err != nil {
+		t.Fatalf("create over an expired record: %v", err)
+	}
+}
+
+func TestSavedBytesAreCopied(t *testing.T) {
+	s := memory.New(memory.Options{})
+	data := []byte("abc")
+	if err := s.Save(bg, "kkkkkkkk", data, time.Now().Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	data[0] = 'X'
+	got, _, _, _ := s.Load(bg, "kkkkkkkk")
+	got[1] = 'Y'
+	again, _, _, _ := s.Load(bg, "kkkkkkkk")
+	if string(again) != "abc" {
+		t.Fatalf("stored bytes changed to %q by the callers' slices", again)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	s := memory.New(memory.Options{})
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	if err := s.Save(ctx, "kkkkkkkk", nil, time.Now().Add(time.Hour), true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Save = %v, want context.Canceled", err)
+	}
+}
