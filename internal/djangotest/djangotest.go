@@ -7,7 +7,9 @@
 // tests. It prints one JSON object per call; see the docstring at the top of
 // djhelper.py for its subcommands and conventions (every text flag --x also
 // has a --x-json spelling that takes a JSON string literal: use [JSONString]
-// to pass values with non-ASCII or control characters).
+// to pass values with non-ASCII or control characters). Pass a value that
+// may start with "-" in the --flag=value form, or argparse takes it for a
+// flag.
 //
 // When no Python with Django is found, the tests that need it are skipped
 // under a bare "go test ./..." and fail under the full test command
