@@ -43,6 +43,9 @@ func (JSONCodec) Decode(data []byte) (map[string]any, error) {
 // snapshot returns a fresh copy of vals in JSON form, for a ValueStore: the
 // values a load from any other store would give back.
 func snapshot(vals map[string]any) (map[string]any, error) {
+	if len(vals) == 0 {
+		return map[string]any{}, nil
+	}
 	n, err := pyjson.Normalize(vals)
 	if err != nil {
 		return nil, fmt.Errorf("session: encoding the session data: %w", err)

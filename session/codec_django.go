@@ -1,5 +1,3 @@
-//go:build !nosigning
-
 package session
 
 import (

@@ -140,11 +140,12 @@ func floorSeconds(d time.Duration) int64 {
 	return s
 }
 
-// formatISOTime writes t as Python's datetime.isoformat() writes an aware
-// datetime: 2006-01-02T15:04:05[.ffffff]+07:00, microseconds only when not
-// zero. This is how Django 5 stores set_expiry(datetime or timedelta).
+// formatISOTime writes t in UTC as Python's datetime.isoformat() writes an
+// aware datetime: 2006-01-02T15:04:05[.ffffff]+00:00, microseconds only when
+// not zero. This is how Django 5 stores set_expiry(datetime or timedelta)
+// with USE_TZ (timezone.now() is in UTC).
 func formatISOTime(t time.Time) string {
-	t = t.Round(0).Truncate(time.Microsecond)
+	t = t.UTC().Truncate(time.Microsecond)
 	if t.Nanosecond() != 0 {
 		return t.Format("2006-01-02T15:04:05.000000-07:00")
 	}
@@ -157,7 +158,7 @@ var errISOTime = errors.New("not an ISO-8601 date and time")
 // parseISOTime parses what Python's datetime.isoformat() and Django's JSON
 // encoder write: YYYY-MM-DD, 'T' or ' ', HH:MM[:SS[.fraction]], then an
 // optional Z or ±HH:MM offset. A string without offset (a naive datetime) is
-// taken as UTC.
+// taken as UTC. The result is in UTC, or in a fixed zone for another offset.
 func parseISOTime(s string) (time.Time, error) {
 	if len(s) < len("2006-01-02T15:04") || len(s) > 64 {
 		return time.Time{}, errISOTime
@@ -172,7 +173,11 @@ func parseISOTime(s string) (time.Time, error) {
 		"2006-01-02T15:04",
 	} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
+			// A fixed offset, never the process's Local zone.
+			if _, off := t.Zone(); off != 0 {
+				return t.In(time.FixedZone("", off)), nil
+			}
+			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, errISOTime

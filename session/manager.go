@@ -276,7 +276,6 @@ func (m *Manager) commit(s *Session, h http.Header, status int) error {
 		}
 	}
 	replaceSetCookie(h, m.cfg.CookieName, m.cookieLine(s.key, s.expiryLocked(now), now))
-	patchVary(h)
 	preventSharedCaching(h)
 	return nil
 }

@@ -476,6 +476,9 @@ func (s *Session) Save(ctx context.Context) error {
 
 // saveLocked saves the loaded (or cleared) session.
 func (s *Session) saveLocked(ctx context.Context) error {
+	if s.data == nil {
+		s.data = make(map[string]any)
+	}
 	e := s.expiryLocked(s.m.now())
 	switch {
 	case s.key == "":
