@@ -88,7 +88,9 @@ func (c *counter) count(methods ...string) int {
 	return n
 }
 
-func (c *counter) total() int { return c.count("Load", "LoadValues", "Save", "SaveValues", "Delete", "Exists", "ClearExpired") }
+func (c *counter) total() int {
+	return c.count("Load", "LoadValues", "Save", "SaveValues", "Delete", "Exists", "ClearExpired")
+}
 func (c *counter) writes() int { return c.count("Save", "SaveValues", "Delete") }
 
 func (c *counter) reset() {

@@ -504,7 +504,9 @@ func TestSetExpiryForms(t *testing.T) {
 		{"seconds give that Max-Age and store expiry, stored as an integer",
 			session.Config{}, func(s *session.Session, _ time.Time) { s.SetExpiry(300) }, 300, int64(300), 300, false},
 		{"a time gives the seconds until it, stored as an ISO-8601 string",
-			session.Config{}, func(s *session.Session, now time.Time) { s.SetExpiryTime(now.Add(90*time.Minute + 500*time.Millisecond)) },
+			session.Config{}, func(s *session.Session, now time.Time) {
+				s.SetExpiryTime(now.Add(90*time.Minute + 500*time.Millisecond))
+			},
 			5400, "T+5400.5", 5400, false},
 		{"a duration is fixed from now, stored as an ISO-8601 string",
 			session.Config{}, func(s *session.Session, _ time.Time) { s.SetExpiryDuration(2 * time.Hour) }, 7200, "T+7200", 7200, false},
