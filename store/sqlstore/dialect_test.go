@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestFormatDjangoTime(t *testing.T) {
@@ -186,4 +187,60 @@ func TestCreateTableStatementsAreDjangos(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDataEncoding(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		stored string // "" = encoded
+	}{
+		{"Django's session data is stored as it is", []byte("eyJhIjoxfQ:1uTQ2x:sig"), "eyJhIjoxfQ:1uTQ2x:sig"},
+		{"UTF-8 text is stored as it is", []byte("héllo ☃ 𝄞"), "héllo ☃ 𝄞"},
+		{"empty data is an empty string", []byte{}, ""},
+		{"every byte value is encoded", all, BinaryPrefix + "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w=="},
+		{"a NUL byte is encoded", []byte("a\x00b"), BinaryPrefix + "YQBi"},
+		{"invalid UTF-8 is encoded", []byte("\xff"), BinaryPrefix + "/w=="},
+		{"text that starts with the prefix is encoded", []byte(BinaryPrefix + "x"), BinaryPrefix + "fmI2NH54"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := encodeData(tc.data)
+			if got != tc.stored {
+				t.Fatalf("stored as %q, want %q", got, tc.stored)
+			}
+			back := decodeData([]byte(got))
+			if string(back) != string(tc.data) || back == nil {
+				t.Fatalf("read back as %q, want %q", back, tc.data)
+			}
+		})
+	}
+	t.Run("a prefixed text that is not base64 is returned as it is", func(t *testing.T) {
+		in := []byte(BinaryPrefix + "not base64!")
+		if got := decodeData(in); string(got) != string(in) {
+			t.Fatalf("got %q", got)
+		}
+	})
+}
+
+// FuzzDataEncoding checks that any bytes survive the trip through the text
+// column, and that plain text is stored unchanged.
+func FuzzDataEncoding(f *testing.F) {
+	f.Add([]byte("eyJhIjoxfQ:1uTQ2x:sig"))
+	f.Add([]byte("\x00\xff"))
+	f.Add([]byte(BinaryPrefix))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		text := encodeData(data)
+		if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
+			t.Fatalf("%q stored as %q, which is not NUL-free UTF-8", data, text)
+		}
+		if back := decodeData([]byte(text)); string(back) != string(data) {
+			t.Fatalf("%q stored as %q read back as %q", data, text, back)
+		}
+		// Whatever a column holds reads without panicking.
+		_ = decodeData(data)
+	})
 }

@@ -1,12 +1,15 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/djsession/djsession/session"
 )
@@ -192,10 +195,39 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, 
 	if err != nil {
 		return nil, time.Time{}, false, err
 	}
-	if data == nil {
-		data = []byte{}
+	return decodeData(data), expiry, true, nil
+}
+
+// BinaryPrefix starts the session_data of a record whose data is not plain
+// text (see Save). Django never writes it: its session data is base64 and
+// colons.
+const BinaryPrefix = "~b64~"
+
+// encodeData returns the text stored for data.
+func encodeData(data []byte) string {
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 && !bytes.HasPrefix(data, []byte(BinaryPrefix)) {
+		return string(data)
 	}
-	return data, expiry, true, nil
+	return BinaryPrefix + base64.StdEncoding.EncodeToString(data)
+}
+
+// decodeData returns the data of a stored text. A text that starts with
+// BinaryPrefix but is not valid base64 (not written by a Store) is returned
+// as it is, for the codec to reject.
+func decodeData(text []byte) []byte {
+	if text == nil {
+		return []byte{}
+	}
+	rest, ok := bytes.CutPrefix(text, []byte(BinaryPrefix))
+	if !ok {
+		return text
+	}
+	data := make([]byte, base64.StdEncoding.DecodedLen(len(rest)))
+	n, err := base64.StdEncoding.Decode(data, rest)
+	if err != nil {
+		return text
+	}
+	return data[:n]
 }
 
 // Save writes data under key with expire_date = expiry (to the microsecond,
@@ -206,8 +238,11 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, 
 // matching session.ErrKeyExists. Without mustCreate it UPDATEs the row if it
 // is still live, and gives an error matching session.ErrNotFound when there
 // is none: a session deleted or expired in the meantime is not resurrected.
-// data is stored as text: Django's session data is ASCII, and a database may
-// refuse bytes that are not valid UTF-8.
+// data goes into session_data, a text column: as it is when it is UTF-8
+// text without NUL bytes (Django's session data is ASCII, so a Django site
+// reads it), and otherwise as BinaryPrefix followed by its standard base64
+// encoding, which Load undoes (so any bytes round-trip, and text that
+// happens to start with BinaryPrefix too).
 func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.Time, mustCreate bool) error {
 	if len(key) > MaxKeyLength {
 		return ErrKeyTooLong
@@ -224,7 +259,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 		return err
 	}
 	now := s.dialect.expiryArg(s.now())
-	res, err := st.ExecContext(ctx, string(data), s.dialect.expiryArg(expiry), key, now)
+	res, err := st.ExecContext(ctx, encodeData(data), s.dialect.expiryArg(expiry), key, now)
 	if err != nil {
 		return fmt.Errorf("sqlstore: saving a session: %w", err)
 	}
@@ -254,7 +289,7 @@ func (s *Store) insert(ctx context.Context, key string, data []byte, expiry time
 	if err != nil {
 		return err
 	}
-	res, err := st.ExecContext(ctx, key, string(data), s.dialect.expiryArg(expiry))
+	res, err := st.ExecContext(ctx, key, encodeData(data), s.dialect.expiryArg(expiry))
 	if err != nil {
 		if s.dialect == MySQL {
 			// The driver's duplicate-key error (1062) is not visible without

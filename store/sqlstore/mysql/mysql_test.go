@@ -11,6 +11,8 @@ import (
 	driver "github.com/go-sql-driver/mysql"
 
 	"github.com/djsession/djsession/internal/testservers"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 	"github.com/djsession/djsession/store/sqlstore/mysql"
@@ -26,6 +28,15 @@ func open(t *testing.T) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestConformance runs the project's session.Store suite, each check on a
+// table of its own.
+func TestConformance(t *testing.T) {
+	db := open(t)
+	storetest.Run(t, func(t *testing.T) session.Store {
+		return sqltest.NewStore(t, db, sqlstore.MySQL, nil)
+	})
 }
 
 func TestContract(t *testing.T) {

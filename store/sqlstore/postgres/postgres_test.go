@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testservers"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 	"github.com/djsession/djsession/store/sqlstore/postgres"
@@ -29,6 +31,15 @@ func open(t *testing.T) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestConformance runs the project's session.Store suite, each check on a
+// table of its own.
+func TestConformance(t *testing.T) {
+	db := open(t)
+	storetest.Run(t, func(t *testing.T) session.Store {
+		return sqltest.NewStore(t, db, sqlstore.PostgreSQL, nil)
+	})
 }
 
 func TestContract(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
@@ -22,6 +24,15 @@ func open(t *testing.T) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestConformance runs the project's session.Store suite, each check on a
+// table of its own.
+func TestConformance(t *testing.T) {
+	db := open(t)
+	storetest.Run(t, func(t *testing.T) session.Store {
+		return sqltest.NewStore(t, db, sqlstore.SQLite, nil)
+	})
 }
 
 func TestContract(t *testing.T) {
