@@ -1,0 +1,229 @@
+package signing
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/djsession/djsession/internal/pyjson"
+)
+
+// b64 is Django's b64_encode/b64_decode alphabet without padding, decoded
+// strictly (Django's own encoder never writes anything else).
+var b64 = base64.RawURLEncoding.Strict()
+
+// SignPayload signs data as Django's sign_object does after serialising:
+// when compress is true and zlib saves more than one byte, the compressed
+// form is used and flagged with a leading "."; the result is
+// [.]base64url(data):TIMESTAMP:SIGNATURE. It panics if the signer is
+// misconfigured (see Validate).
+func (s *TimestampSigner) SignPayload(data []byte, compress bool) string {
+	p := s.mustParams(DefaultTimestampSalt)
+	b := getBuf()
+	defer putBuf(b)
+	*b = s.appendPayload((*b)[:0], p, data, compress)
+	return string(*b)
+}
+
+func (s *TimestampSigner) appendPayload(buf []byte, p params, data []byte, compress bool) []byte {
+	if compress {
+		z := getDeflater()
+		defer putDeflater(z)
+		z.w.Write(data)
+		z.w.Close()
+		if c := z.buf.Bytes(); len(c) < len(data)-1 {
+			buf = append(buf, '.')
+			data = c
+		}
+	}
+	buf = b64.AppendEncode(buf, data)
+	return s.appendTimestampAndSign(buf, p)
+}
+
+// UnsignPayload checks a value made by SignPayload (or Django's dumps) and
+// returns the bytes it carries, decompressed if flagged. Signature and age
+// errors are Unsign's. A payload that is not base64url or not zlib is
+// ErrMalformed; one longer than MaxPayload, before or after decompression,
+// is ErrTooLarge, and decompression stops at that limit.
+func (s *TimestampSigner) UnsignPayload(signed string, maxAge time.Duration) ([]byte, error) {
+	payload, _, err := s.UnsignTime(signed, maxAge)
+	if err != nil {
+		return nil, err
+	}
+	compressed := len(payload) > 0 && payload[0] == '.'
+	if compressed {
+		payload = payload[1:]
+	}
+	limit := s.maxPayload()
+	if n := b64.DecodedLen(len(payload)); n > limit {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit)
+	}
+	src := getBuf()
+	defer putBuf(src)
+	*src = append((*src)[:0], payload...)
+	if !compressed {
+		out := make([]byte, b64.DecodedLen(len(*src)))
+		n, err := b64.Decode(out, *src)
+		if err != nil {
+			return nil, errBadBase64
+		}
+		return out[:n], nil
+	}
+	raw := getBuf()
+	defer putBuf(raw)
+	*raw, err = b64.AppendDecode((*raw)[:0], *src)
+	if err != nil {
+		return nil, errBadBase64
+	}
+	return inflate(*raw, limit)
+}
+
+// inflate decompresses a zlib stream, refusing to produce more than limit
+// bytes: the output grows only as far as the data really goes.
+func inflate(compressed []byte, limit int) ([]byte, error) {
+	zr := getInflater(compressed)
+	if zr.err != nil {
+		return nil, fmt.Errorf("%w: zlib: %w", ErrMalformed, zr.err)
+	}
+	defer putInflater(zr)
+	// The buffer never grows past limit+1 bytes: reading one byte more than
+	// the limit is how a bomb is told from a payload of exactly the limit.
+	out := make([]byte, 0, min(limit+1, max(512, 4*len(compressed))))
+	for {
+		if len(out) == cap(out) {
+			grown := make([]byte, len(out), min(2*cap(out), limit+1))
+			copy(grown, out)
+			out = grown
+		}
+		n, err := zr.r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if len(out) > limit {
+			return nil, fmt.Errorf("%w: inflates past %d bytes", ErrTooLarge, limit)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
+		}
+	}
+}
+
+// SignObject serialises v as Django's JSONSerializer does (see
+// internal/pyjson) and signs it with SignPayload: Django's
+// TimestampSigner.sign_object. A value with no JSON form is an error from
+// pyjson; a misconfigured signer returns Validate's error.
+func (s *TimestampSigner) SignObject(v any, compress bool) (string, error) {
+	p, err := s.params(DefaultTimestampSalt)
+	if err != nil {
+		return "", err
+	}
+	js := getBuf()
+	defer putBuf(js)
+	*js, err = pyjson.AppendMarshal((*js)[:0], v)
+	if err != nil {
+		return "", fmt.Errorf("signing: serialising: %w", err)
+	}
+	b := getBuf()
+	defer putBuf(b)
+	*b = s.appendPayload((*b)[:0], p, *js, compress)
+	return string(*b), nil
+}
+
+// UnsignObject checks a value made by SignObject (or Django's dumps) and
+// returns the JSON value it holds, as pyjson.Unmarshal reads it. Errors are
+// UnsignPayload's; a payload that is not JSON is ErrMalformed as well.
+func (s *TimestampSigner) UnsignObject(signed string, maxAge time.Duration) (any, error) {
+	data, err := s.UnsignPayload(signed, maxAge)
+	if err != nil {
+		return nil, err
+	}
+	v, err := pyjson.Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return v, nil
+}
+
+// Dumps returns v as a signed, timestamped JSON string, as Django's
+// signing.dumps(v, key=key, salt=salt, compress=compress). An empty salt
+// means DumpsSalt, dumps's default (pass DefaultTimestampSalt to match a
+// Django call with salt=''). Errors are SignObject's.
+func Dumps(v any, key []byte, salt string, compress bool) (string, error) {
+	return dumpsSigner(key, salt).SignObject(v, compress)
+}
+
+// Loads reverses Dumps: Django's signing.loads(s, key=key, salt=salt,
+// max_age=maxAge). maxAge 0 means no limit. Errors are UnsignObject's.
+func Loads(s string, key []byte, salt string, maxAge time.Duration) (any, error) {
+	return dumpsSigner(key, salt).UnsignObject(s, maxAge)
+}
+
+func dumpsSigner(key []byte, salt string) *TimestampSigner {
+	if salt == "" {
+		salt = DumpsSalt
+	}
+	return &TimestampSigner{Signer: Signer{Key: key, Salt: salt}}
+}
+
+// --- zlib state pools ----------------------------------------------------------
+
+// A zlib writer holds about 256 KiB of state and a reader about 40 KiB:
+// both are reused.
+type deflater struct {
+	buf bytes.Buffer
+	w   *zlib.Writer
+}
+
+var deflaters = sync.Pool{New: func() any {
+	z := &deflater{}
+	z.w = zlib.NewWriter(&z.buf) // level 6, as Python's zlib.compress
+	return z
+}}
+
+func getDeflater() *deflater {
+	z := deflaters.Get().(*deflater)
+	z.buf.Reset()
+	z.w.Reset(&z.buf)
+	return z
+}
+
+func putDeflater(z *deflater) {
+	if z.buf.Cap() > 64<<10 {
+		z.buf = bytes.Buffer{}
+	}
+	deflaters.Put(z)
+}
+
+type inflater struct {
+	src bytes.Reader
+	r   io.ReadCloser
+	err error
+}
+
+var inflaters sync.Pool
+
+func getInflater(compressed []byte) *inflater {
+	z, _ := inflaters.Get().(*inflater)
+	if z == nil {
+		z = &inflater{}
+		z.src.Reset(compressed)
+		z.r, z.err = zlib.NewReader(&z.src)
+		return z
+	}
+	z.src.Reset(compressed)
+	z.err = z.r.(zlib.Resetter).Reset(&z.src, nil)
+	return z
+}
+
+func putInflater(z *inflater) {
+	if z.r != nil && z.err == nil {
+		z.src.Reset(nil)
+		inflaters.Put(z)
+	}
+}
+
