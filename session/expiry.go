@@ -173,6 +173,10 @@ func parseISOTime(s string) (time.Time, error) {
 		"2006-01-02T15:04",
 	} {
 		if t, err := time.Parse(layout, s); err == nil {
+			// Python's datetime holds years 1 to 9999.
+			if y := t.UTC().Year(); y < 1 || y > 9999 {
+				return time.Time{}, errISOTime
+			}
 			// A fixed offset, never the process's Local zone.
 			if _, off := t.Zone(); off != 0 {
 				return t.In(time.FixedZone("", off)), nil

@@ -375,3 +375,7 @@ func newJar() http.CookieJar {
 	jar, _ := cookiejar.New(nil)
 	return jar
 }
+
+func bg() context.Context { return context.Background() }
+
+func farFuture() time.Time { return time.Now().Add(24 * time.Hour) }
