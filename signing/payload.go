@@ -151,8 +151,9 @@ func (s *TimestampSigner) UnsignObject(signed string, maxAge time.Duration) (any
 
 // Dumps returns v as a signed, timestamped JSON string, as Django's
 // signing.dumps(v, key=key, salt=salt, compress=compress). An empty salt
-// means DumpsSalt, dumps's default (pass DefaultTimestampSalt to match a
-// Django call with salt=''). Errors are SignObject's.
+// means DumpsSalt, dumps's default (to match a Django call that passes an
+// empty salt explicitly, pass DefaultTimestampSalt). Errors are
+// SignObject's.
 func Dumps(v any, key []byte, salt string, compress bool) (string, error) {
 	return dumpsSigner(key, salt).SignObject(v, compress)
 }
@@ -226,4 +227,3 @@ func putInflater(z *inflater) {
 		inflaters.Put(z)
 	}
 }
-
