@@ -68,7 +68,8 @@
 // Request.Cookie: they decode Django's quoted form, keep values that
 // net/http would reject, and let the last of several cookies with one name
 // win as Django does (net/http returns the first). Reading is linear in the
-// size of the header and looks at no more than MaxCookies pairs.
+// size of the header and looks at no more than MaxCookies
+// ';'-separated chunks.
 //
 // # Deviations from Django
 //

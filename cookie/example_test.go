@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/cookie"
+	"github.com/djsession/djsession/signing"
 )
 
 // fixed is a frozen clock so that the examples print the same dates every time.
@@ -163,4 +164,146 @@ func ExampleAll() {
 	fmt.Println(cookie.All(r))
 	// Output:
 	// map[a:3 b:2]
+}
+
+// browserRequest returns a request that sends back the cookies of rec as a
+// browser would.
+func browserRequest(rec *httptest.ResponseRecorder) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, line := range rec.Header().Values("Set-Cookie") {
+		pair, _, _ := strings.Cut(line, "; ")
+		r.Header.Add("Cookie", pair)
+	}
+	return r
+}
+
+// secretKey stands for Django's SECRET_KEY; load yours from the environment.
+var secretKey = []byte("django-insecure-test-key")
+
+func ExampleSigner() {
+	// Configure once; Salt and MaxAge are Django's salt= and max_age=.
+	remember := cookie.Signer{Secret: secretKey, Salt: "remember", MaxAge: 30 * 24 * time.Hour}
+
+	rec := httptest.NewRecorder()
+	if err := remember.Set(rec, "user", "42", cookie.Options{MaxAge: cookie.MaxAge(30 * 24 * time.Hour), HttpOnly: true}); err != nil {
+		fmt.Println(err)
+	}
+	user, err := remember.Get(browserRequest(rec), "user")
+	fmt.Println(user, err)
+	// Output:
+	// 42 <nil>
+}
+
+func ExampleSigner_Set() {
+	s := cookie.Signer{Secret: secretKey, Now: fixed}
+	rec := httptest.NewRecorder()
+	err := s.Set(rec, "c", "hello", cookie.Options{})
+	fmt.Println(rec.Header().Get("Set-Cookie"), err)
+	// Output:
+	// c=hello:1r31eq:6_ATJSSLW2CnbfPinKmlzDD3lHKu2OhDpIlUTrJ5gPs; Path=/ <nil>
+}
+
+func ExampleSigner_Get() {
+	s := cookie.Signer{Secret: secretKey, MaxAge: time.Minute, Now: fixed}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "c=hello:1r31eq:6_ATJSSLW2CnbfPinKmlzDD3lHKu2OhDpIlUTrJ5gPs; tampered=hello:1r31eq:AAAA")
+	fmt.Println(s.Get(r, "c"))
+
+	_, err := s.Get(r, "tampered")
+	fmt.Println(errors.Is(err, signing.ErrBadSignature))
+
+	_, err = s.Get(r, "missing")
+	fmt.Println(errors.Is(err, cookie.ErrNoCookie))
+
+	later := cookie.Signer{Secret: secretKey, MaxAge: time.Minute, Now: func() time.Time { return fixed().Add(time.Hour) }}
+	_, err = later.Get(r, "c")
+	fmt.Println(errors.Is(err, signing.ErrExpired))
+	// Output:
+	// hello <nil>
+	// true
+	// true
+	// true
+}
+
+func ExampleSigner_GetDefault() {
+	s := cookie.Signer{Secret: secretKey}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "c=forged:1r31eq:AAAA")
+	fmt.Println(s.GetDefault(r, "c", "anonymous"))
+	// Output:
+	// anonymous
+}
+
+// Rotating the secret: values signed with the old one still verify while it
+// is among the fallbacks; new values are signed with the new one.
+func ExampleSigner_fallbacks() {
+	oldSecret, newSecret := []byte("old-secret"), []byte("new-secret")
+	rec := httptest.NewRecorder()
+	_ = cookie.SetSigned(rec, "c", "kept", oldSecret, "", cookie.Options{})
+
+	rotated := cookie.Signer{Secret: newSecret, Fallbacks: [][]byte{oldSecret}}
+	fmt.Println(rotated.Get(browserRequest(rec), "c"))
+	// Output:
+	// kept <nil>
+}
+
+func ExampleSigner_Sign() {
+	s := cookie.Signer{Secret: secretKey, Salt: "extra", Now: fixed}
+	fmt.Println(s.Sign("c", "hello"))
+	// Output:
+	// hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40 <nil>
+}
+
+func ExampleSigner_Unsign() {
+	s := cookie.Signer{Secret: secretKey, Salt: "extra"}
+	fmt.Println(s.Unsign("c", "hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40"))
+	_, err := s.Unsign("other", "hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40")
+	fmt.Println(errors.Is(err, signing.ErrBadSignature)) // the name is part of the salt
+	// Output:
+	// hello <nil>
+	// true
+}
+
+func ExampleSetSigned() {
+	rec := httptest.NewRecorder()
+	err := cookie.SetSigned(rec, "c", "清風", secretKey, "", cookie.Options{HttpOnly: true, Now: fixed})
+	fmt.Println(rec.Header().Get("Set-Cookie"), err)
+	// Django's set_signed_cookie writes the same value, quotes included.
+	// Output:
+	// c="清風:1r31eq:kEXD5m-cpifvQEnEpSTiMeBn1x1VmXkcwvAhe70r45o"; HttpOnly; Path=/ <nil>
+}
+
+func ExampleGetSigned() {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "c=hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40")
+	fmt.Println(cookie.GetSigned(r, "c", secretKey, nil, "extra", 0))
+	// Output:
+	// hello <nil>
+}
+
+func ExampleGetSignedDefault() {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	fmt.Println(cookie.GetSignedDefault(r, "c", secretKey, nil, "", 0, "none"))
+	// Output:
+	// none
+}
+
+func ExampleTooLargeError() {
+	_, err := cookie.Format("big", strings.Repeat("é", 1100), cookie.Options{})
+	var tooLarge *cookie.TooLargeError
+	if errors.As(err, &tooLarge) {
+		fmt.Println(tooLarge.Name, tooLarge.Size, errors.Is(err, cookie.ErrTooLarge))
+	}
+	// Output:
+	// big 4405 true
+}
+
+func ExampleAge_IsSet() {
+	var opts cookie.Options
+	fmt.Println(opts.MaxAge.IsSet())
+	opts.MaxAge = cookie.MaxAge(0)
+	fmt.Println(opts.MaxAge.IsSet())
+	// Output:
+	// false
+	// true
 }

@@ -15,7 +15,7 @@ import (
 // quoted form ("…" with backslash and octal escapes) is decoded. No other
 // check is made on the bytes. When the name occurs more than once, the last
 // occurrence wins, as in Django (net/http's Request.Cookie returns the
-// first); GetAll returns them all. Only the first MaxCookies pairs are read.
+// first); GetAll returns them all. Only the first MaxCookies chunks are read.
 // The work is linear in the size of the header.
 func Get(r *http.Request, name string) (string, error) {
 	p := pairs{fields: r.Header["Cookie"]}
@@ -93,11 +93,11 @@ type pairs struct {
 	fields []string // header fields not yet started
 	rest   string   // what is left of the current field
 	inside bool     // whether rest belongs to a field being read
-	n      int      // pairs returned so far
+	n      int      // chunks read so far
 }
 
 // next returns the next pair whose name or value is not empty, with ok false
-// at the end or after MaxCookies pairs.
+// at the end or after MaxCookies chunks.
 func (p *pairs) next() (name, value string, ok bool) {
 	for p.n < MaxCookies {
 		if !p.inside {
@@ -108,13 +108,13 @@ func (p *pairs) next() (name, value string, ok bool) {
 		}
 		chunk, rest, more := strings.Cut(p.rest, ";")
 		p.rest, p.inside = rest, more
+		p.n++
 		if k, v, hasEq := strings.Cut(chunk, "="); hasEq {
 			name, value = trimSpace(k), trimSpace(v)
 		} else {
 			name, value = "", trimSpace(chunk)
 		}
 		if name != "" || value != "" {
-			p.n++
 			return name, value, true
 		}
 	}

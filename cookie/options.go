@@ -16,9 +16,11 @@ const (
 	// a browser ignores a longer attribute value).
 	MaxAttributeSize = 1024
 
-	// MaxCookies is the number of name=value pairs that the readers look at
-	// in one request, counted across every Cookie header field; later pairs
-	// are ignored. It matches net/http's default limit (httpcookiemaxnum).
+	// MaxCookies is the number of ';'-separated chunks (name=value pairs,
+	// empty ones included) that the readers look at in one request, counted
+	// across every Cookie header field; later ones are ignored. It is
+	// net/http's default limit (httpcookiemaxnum), which, unlike this
+	// package, then drops every cookie of the request.
 	MaxCookies = 3000
 
 	// MaxValues is the most values GetAll returns for one name.
