@@ -44,9 +44,10 @@
 // escaped with a backslash, any other code point up to U+00FF outside that
 // set and " ()/<=>?@[]{}" as a backslash and three octal digits (";" becomes
 // \073, "é" becomes \351), and code points above U+00FF as UTF-8. Django and
-// Get decode it back to the same string, and browsers store it as it is. Go's
-// own http.SetCookie would drop the bytes it dislikes instead; Set never
-// alters a value.
+// Get decode it back to the same string; it is what Django itself sends to
+// browsers. Go's own http.SetCookie would drop the bytes it dislikes instead;
+// Set never alters a value. (Go's client cookie jar, unlike browsers, drops
+// a value that holds a backslash.)
 //
 // # Errors instead of silent fixes
 //
