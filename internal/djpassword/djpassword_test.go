@@ -6,14 +6,16 @@ import (
 	"testing"
 )
 
-// djangoHashes were made by Django 3.2's make_password with fixed salts.
+// djangoHashes were made by Django 3.2's hashers with fixed salts; the
+// first has Django 3.2's default iteration count, the others fewer, to keep
+// the tests fast under -race.
 var djangoHashes = []struct {
 	name, password, encoded string
 }{
 	{"an ASCII password", "wonderland", "pbkdf2_sha256$260000$djangoSaltForAlice0123$qn1QYwgEAbF9G4a+iYaB4hYkcndeQPUlFg8ReOtWAIY="},
-	{"a non-ASCII password", "café ☕", "pbkdf2_sha256$260000$UnicodeSalt$qYZQQ2zfoPR1X6qx9S6d1gp9+ImI41sb2RanYGW8F0Y="},
-	{"the empty password", "", "pbkdf2_sha256$260000$EmptyPasswordSalt$t2c9I0Uh4kxHQi75oI0VaxpbwT/7unZ0fwAyNP05Ehg="},
-	{"a pbkdf2_sha1 hash", "lookingglass", "pbkdf2_sha1$260000$sha1salt$NrWVw4Es9Wct8AGezE38zeBHWeE="},
+	{"a non-ASCII password", "café ☕", "pbkdf2_sha256$1000$UnicodeSalt$3vVgA1rquUaaray8lPxIHmH8QPThNFLXxBxD+CmKB0I="},
+	{"the empty password", "", "pbkdf2_sha256$1000$EmptyPasswordSalt$EGArk7lJi24Vtshk3FCm0uzOJb/GXivOwdrS44hq+To="},
+	{"a pbkdf2_sha1 hash", "lookingglass", "pbkdf2_sha1$1000$sha1salt$EpxRvDsVDBxfyUmy+WGjUo+VlJc="},
 	{"a single iteration", "x", "pbkdf2_sha256$1$s$Iw9uUpJ8wkEJJjGR3rcONsswOtuGX7TZe8GsNaKCO3I="},
 }
 
@@ -128,7 +130,8 @@ func TestEncodeRefusesBadSalts(t *testing.T) {
 
 func FuzzCheck(f *testing.F) {
 	for _, tt := range djangoHashes {
-		f.Add(tt.password, strings.Replace(tt.encoded, "$260000$", "$2$", 1))
+		parts := strings.SplitN(tt.encoded, "$", 3)
+		f.Add(tt.password, parts[0]+"$2$"+parts[2])
 	}
 	f.Fuzz(func(t *testing.T, password, encoded string) {
 		if strings.Count(encoded, "$") >= 1 {

@@ -2,6 +2,7 @@ package djpassword_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/djsession/djsession/internal/djpassword"
 )
@@ -29,7 +30,8 @@ func ExampleMake() {
 	if err != nil {
 		panic(err)
 	}
-	ok, _ := djpassword.Check("wonderland", encoded)
-	fmt.Println(ok)
-	// Output: true
+	// pbkdf2_sha256$1000000$<22 random characters>$<base64 of 32 bytes>
+	parts := strings.Split(encoded, "$")
+	fmt.Println(parts[0], parts[1], len(parts[2]), len(parts[3]))
+	// Output: pbkdf2_sha256 1000000 22 44
 }

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/djsession/djsession/internal/testservers"
+)
+
+// e2e is one headless Chromium driving the demo site over real HTTP.
+type e2e struct {
+	t       *testing.T
+	base    string // http://127.0.0.1:port
+	browser context.Context
+	srv     *server
+}
+
+// newE2E starts the demo handler on 127.0.0.1 and a fresh Chromium with
+// the flags the project's design notes list and a new profile.
+func newE2E(t *testing.T) *e2e {
+	t.Helper()
+	chromium := testservers.Require(t, testservers.EnvChromium)
+	srv, err := newServer(context.Background(), config{
+		Engine:    "sqlite",
+		DataDir:   t.TempDir(),
+		SecretKey: []byte("e2e-test-secret-key-0123456789abcdef"),
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ts := httptest.NewServer(srv) // listens on 127.0.0.1
+	t.Cleanup(ts.Close)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// Start the browser now, with no deadline on this first call.
+	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", chromium, err)
+	}
+	return &e2e{t: t, base: ts.URL, browser: browser, srv: srv}
+}
+
+// tab opens a new tab with no cookies in the browser and a deadline.
+func (e *e2e) tab(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(e.browser)
+	t.Cleanup(cancel)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelT)
+	e.do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+	return ctx
+}
+
+func (e *e2e) do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runT[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// submit clicks a submit button and waits for the page it leads to.
+func (e *e2e) submit(t *testing.T, ctx context.Context, buttonID string) {
+	t.Helper()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID(buttonID))); err != nil {
+		t.Fatalf("clicking #%s: %v", buttonID, err)
+	}
+}
+
+// cookies returns the browser's cookies for the site, read through CDP.
+func (e *e2e) cookies(t *testing.T, ctx context.Context) map[string]*network.Cookie {
+	t.Helper()
+	res := runT(t, ctx, func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{e.base + "/"}})
+	})
+	out := map[string]*network.Cookie{}
+	for _, c := range res.Cookies {
+		out[c.Name] = c
+	}
+	return out
+}
+
+func (e *e2e) setCookie(t *testing.T, ctx context.Context, name, value string, httpOnly bool) {
+	t.Helper()
+	e.do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{
+			Name: name, Value: value, URL: e.base + "/", Path: "/",
+			HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax,
+		})
+		return err
+	}))
+}
+
+// login fills the login form on the current page and submits it.
+func (e *e2e) login(t *testing.T, ctx context.Context, user, password string) {
+	t.Helper()
+	e.do(t, ctx,
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SetValue(chromedp.ID("username-input"), user),
+		chromedp.SetValue(chromedp.ID("password-input"), password),
+	)
+	e.submit(t, ctx, "login-submit")
+}
+
+func (e *e2e) location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return runT(t, ctx, chromedp.Location())
+}
+
+func (e *e2e) text(t *testing.T, ctx context.Context, id string) string {
+	t.Helper()
+	return runT(t, ctx, chromedp.Text(chromedp.ID(id)))
+}
+
+func TestInChromium(t *testing.T) {
+	e := newE2E(t)
+
+	t.Run("a protected page redirects to login and logging in lands on the next page", func(t *testing.T) {
+		ctx := e.tab(t)
+		target := "/private/reports/?year=2025&q=caf%C3%A9"
+		e.do(t, ctx, chromedp.Navigate(e.base+target))
+		want := e.base + "/accounts/login/?next=/private/reports/%3Fyear%3D2025%26q%3Dcaf%25C3%25A9"
+		if got := e.location(t, ctx); got != want {
+			t.Fatalf("the protected page led to %s, want %s", got, want)
+		}
+		next := runT(t, ctx, chromedp.Evaluate[string](`document.querySelector('input[name=next]').value`))
+		if next != target {
+			t.Errorf("the login form carries next=%q, want %q", next, target)
+		}
+		e.login(t, ctx, "alice", "wonderland")
+		if got := e.location(t, ctx); got != e.base+target {
+			t.Fatalf("after login the browser is at %s, want %s", got, e.base+target)
+		}
+		if h := e.text(t, ctx, "private-title"); !strings.Contains(h, "alice") {
+			t.Errorf("the private page says %q, not alice's name", h)
+		}
+		shot := runT(t, ctx, chromedp.FullScreenshot(100))
+		f, err := os.CreateTemp("", "sessiondemo-logged-in-*.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write(shot); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		t.Logf("screenshot of the logged-in page: %s (%d bytes)", f.Name(), len(shot))
+	})
+
+	t.Run("a wrong password keeps the user on the login form", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		e.login(t, ctx, "alice", "not-the-password")
+		if msg := e.text(t, ctx, "login-error"); !strings.Contains(msg, "correct username and password") {
+			t.Errorf("error message %q", msg)
+		}
+		if _, ok := e.cookies(t, ctx)["is_login"]; ok {
+			t.Error("a failed login set the login cookie")
+		}
+	})
+
+	t.Run("an open redirect in next is ignored", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/accounts/login/?next="+url.QueryEscape(`/\example.com/`)))
+		e.login(t, ctx, "bob", "builder")
+		if got := e.location(t, ctx); got != e.base+"/private/" {
+			t.Errorf("after login with next=/\\example.com/ the browser is at %s, want %s/private/", got, e.base)
+		}
+	})
+
+	t.Run("the session cookie is HttpOnly and SameSite=Lax", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/accounts/login/"))
+		e.login(t, ctx, "alice", "wonderland")
+		c := e.cookies(t, ctx)["sessionid"]
+		if c == nil {
+			t.Fatal("no sessionid cookie after login")
+		}
+		if !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax {
+			t.Errorf("sessionid: HttpOnly %v, SameSite %q; want true, Lax", c.HTTPOnly, c.SameSite)
+		}
+		if dc := runT(t, ctx, chromedp.Evaluate[string]("document.cookie")); strings.Contains(dc, "sessionid") || strings.Contains(dc, c.Value) {
+			t.Errorf("document.cookie shows the session cookie: %q", dc)
+		}
+		if l := e.cookies(t, ctx)["is_login"]; l == nil || !l.HTTPOnly {
+			t.Errorf("the login cookie is missing or not HttpOnly: %+v", l)
+		}
+	})
+
+	t.Run("a forged login cookie typed into document.cookie does not log in", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/"))
+		for _, forged := range []string{"is_login=1", "is_login=1:1r31eq:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "sessionid=abcdefghijklmnopqrstuvwxyz012345"} {
+			runT(t, ctx, chromedp.Evaluate[string](`document.cookie = "`+forged+`; path=/"`))
+		}
+		for _, page := range []string{"/members/", "/private/"} {
+			e.do(t, ctx, chromedp.Navigate(e.base+page))
+			if got := e.location(t, ctx); !strings.HasPrefix(got, e.base+"/accounts/login/?next=") {
+				t.Errorf("with forged cookies %s led to %s, not to the login page", page, got)
+			}
+		}
+		// The real thing works.
+		e.login(t, ctx, "alice", "wonderland")
+		e.do(t, ctx, chromedp.Navigate(e.base+"/members/"))
+		if got := e.text(t, ctx, "members-user"); got != "1" {
+			t.Errorf("after a real login the members page shows user %q", got)
+		}
+	})
+
+	t.Run("logout makes the old session cookie useless even when replayed", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		e.login(t, ctx, "alice", "wonderland")
+		old := e.cookies(t, ctx)["sessionid"]
+		if old == nil {
+			t.Fatal("no session cookie after login")
+		}
+		e.submit(t, ctx, "logout")
+		if got := e.location(t, ctx); got != e.base+"/?logged_out=1" {
+			t.Errorf("logout led to %s", got)
+		}
+		if c := e.cookies(t, ctx)["sessionid"]; c != nil && c.Value == old.Value {
+			t.Error("the browser still holds the old session cookie after logout")
+		}
+		e.setCookie(t, ctx, "sessionid", old.Value, true)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		if got := e.location(t, ctx); !strings.HasPrefix(got, e.base+"/accounts/login/") {
+			t.Errorf("the replayed session cookie reached %s", got)
+		}
+	})
+
+	t.Run("an expiry of 0 gives a session cookie without Expires or Max-Age", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/session/"))
+		c := e.cookies(t, ctx)["sessionid"]
+		if c == nil || c.Session {
+			t.Fatalf("the default session cookie should be persistent: %+v", c)
+		}
+		e.do(t, ctx, chromedp.Click(chromedp.ID("expiry-browser")))
+		e.submit(t, ctx, "expiry-submit")
+		if got := e.text(t, ctx, "browser-close"); got != "yes" {
+			t.Errorf("the page says at-browser-close = %q", got)
+		}
+		c = e.cookies(t, ctx)["sessionid"]
+		if c == nil || !c.Session || c.Expires != -1 {
+			t.Errorf("after SetExpiry(0) the cookie is %+v; want session: true, expires: -1", c)
+		}
+		if n := e.text(t, ctx, "visits"); n != "2" {
+			t.Errorf("the visit counter is %s after two views, want 2", n)
+		}
+	})
+
+	t.Run("a signed cookie reads back and a tampered one does not", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx,
+			chromedp.Navigate(e.base+"/cookies/"),
+			chromedp.SetValue(chromedp.ID("c-name"), "greeting"),
+			chromedp.SetValue(chromedp.ID("c-value"), "hello"),
+			chromedp.SetValue(chromedp.ID("c-salt"), "demo"),
+		)
+		if !runT(t, ctx, chromedp.Evaluate[bool](`document.getElementById('c-signed').checked`)) {
+			e.do(t, ctx, chromedp.Click(chromedp.ID("c-signed")))
+		}
+		e.submit(t, ctx, "c-submit")
+		if h := e.text(t, ctx, "set-cookie-header"); !strings.HasPrefix(h, "Set-Cookie: greeting=hello:") {
+			t.Errorf("the page shows %q, want a signed greeting cookie", h)
+		}
+		signed := e.cookies(t, ctx)["greeting"]
+		if signed == nil || !strings.HasPrefix(signed.Value, "hello:") {
+			t.Fatalf("the browser did not keep the signed cookie: %+v", signed)
+		}
+		read := func() string {
+			e.do(t, ctx,
+				chromedp.SetValue(chromedp.ID("r-name"), "greeting"),
+				chromedp.SetValue(chromedp.ID("r-salt"), "demo"),
+			)
+			e.submit(t, ctx, "r-submit")
+			return e.text(t, ctx, "signed-result")
+		}
+		if got := read(); got != `Signature valid. "greeting" = "hello"` {
+			t.Errorf("reading the signed cookie: %q", got)
+		}
+		tampered := strings.Replace(signed.Value, "hello:", "hellp:", 1)
+		e.setCookie(t, ctx, "greeting", tampered, false)
+		if got := read(); !strings.HasPrefix(got, "Bad signature") {
+			t.Errorf("reading the tampered cookie %q: %q", tampered, got)
+		}
+	})
+
+	t.Run("a value in Django's quoted form is accepted by Chromium and reads back intact", func(t *testing.T) {
+		ctx := e.tab(t)
+		value := `héllo wörld; "quoted" \ ☃`
+		e.do(t, ctx,
+			chromedp.Navigate(e.base+"/cookies/"),
+			chromedp.SetValue(chromedp.ID("c-name"), "motto"),
+			chromedp.SetValue(chromedp.ID("c-value"), value),
+		)
+		if runT(t, ctx, chromedp.Evaluate[bool](`document.getElementById('c-signed').checked`)) {
+			e.do(t, ctx, chromedp.Click(chromedp.ID("c-signed")))
+		}
+		e.submit(t, ctx, "c-submit")
+		// What Django 3.2's set_cookie writes for the same value
+		// (djhelper.py set-cookie-header --samesite Lax): octal escapes for
+		// the Latin-1 letters and ";", backslash escapes, ☃ as it is.
+		want := `Set-Cookie: motto="h\351llo w\366rld\073 \"quoted\" \\ ☃"; Path=/; SameSite=Lax`
+		if header := strings.TrimSpace(e.text(t, ctx, "set-cookie-header")); header != want {
+			t.Errorf("the server sent\n%s\nwant Django's\n%s", header, want)
+		}
+		c := e.cookies(t, ctx)["motto"]
+		if c == nil || !strings.HasPrefix(c.Value, `"`) {
+			t.Fatalf("Chromium did not keep the quoted cookie: %+v", c)
+		}
+		e.do(t, ctx, chromedp.Navigate(e.base+"/cookies/"))
+		got := runT(t, ctx, chromedp.Evaluate[string](`document.querySelector('code.cookie-value[data-name="motto"]').textContent`))
+		if got != value {
+			t.Errorf("the server read back %q, want %q", got, value)
+		}
+	})
+}

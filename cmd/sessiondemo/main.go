@@ -1,0 +1,187 @@
+// Command sessiondemo is the djsession demo site: a login form with a
+// protected page reached through ?next=, a session page (visit counter,
+// keys and values, SetExpiry, Flush, CycleKey) and a cookie playground
+// (plain and signed cookies with every option, and the exact Set-Cookie
+// header the server sends).
+//
+// Run it from the repository root:
+//
+//	go run ./cmd/sessiondemo
+//
+// It listens on 127.0.0.1:8000 and keeps its sessions in SQLite, in
+// ./sessiondemo-data/. Flags:
+//
+//	--addr host:port      where to listen (default 127.0.0.1:8000)
+//	--engine name         sqlite (default), memory, postgres or mysql
+//	--dsn string          the database: a file for sqlite, a URL for postgres
+//	                      (postgres://user:pw@host:5432/db), a DSN for mysql
+//	                      (user:pw@tcp(host:3306)/db)
+//	--data-dir path       where the SQLite file and a generated secret key live
+//	--secret-key string   Django's SECRET_KEY (or set SECRET_KEY in the environment)
+//	--secure-cookies      mark cookies Secure (when served over HTTPS)
+//
+// Without a secret key it generates one with crypto/rand into the data
+// folder on first start, says so, and reuses it afterwards. It creates the
+// session table on start and stops gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "sessiondemo:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run parses args, starts the site and serves until ctx is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("sessiondemo", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	addr := fl.String("addr", "127.0.0.1:8000", "address to listen on")
+	engine := fl.String("engine", "sqlite", "session engine: "+strings.Join(engines, ", "))
+	dsn := fl.String("dsn", "", "database: SQLite file (default <data-dir>/sessions.sqlite3), PostgreSQL URL or MySQL DSN")
+	dataDir := fl.String("data-dir", "sessiondemo-data", "folder for the SQLite file and a generated secret key")
+	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
+	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fl.Args())
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	key, err := secretKey(*secret, getenv("SECRET_KEY"), *dataDir, logger)
+	if err != nil {
+		return err
+	}
+	srv, err := newServer(ctx, config{
+		Engine:        *engine,
+		DSN:           *dsn,
+		DataDir:       *dataDir,
+		SecretKey:     key,
+		SecureCookies: *secure,
+		Logger:        logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	fmt.Fprintf(stdout, "djsession demo: http://%s/ (engine %s; press Ctrl+C to stop)\n", ln.Addr(), *engine)
+	logger.Info("listening", "url", "http://"+ln.Addr().String()+"/", "engine", *engine)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// secretKeyFile is the name of the generated key inside the data folder.
+const secretKeyFile = "secret_key"
+
+// secretKey returns the key from the flag, else from the environment, else
+// from the data folder, generating and saving one there when none exists.
+func secretKey(flagValue, envValue, dataDir string, logger *slog.Logger) ([]byte, error) {
+	if flagValue != "" {
+		return []byte(flagValue), nil
+	}
+	if envValue != "" {
+		return []byte(envValue), nil
+	}
+	path := filepath.Join(dataDir, secretKeyFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if k := strings.TrimSpace(string(b)); k != "" {
+			return []byte(k), nil
+		}
+		return nil, fmt.Errorf("%s is empty: delete it or pass --secret-key", path)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the secret key: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data folder: %w", err)
+	}
+	k := generateKey()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("saving the secret key: %w", err)
+	}
+	if _, err := f.WriteString(k + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("saving the secret key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("saving the secret key: %w", err)
+	}
+	logger.Warn("no SECRET_KEY given: generated a new one and saved it (pass --secret-key or set SECRET_KEY to choose your own)", "file", path)
+	return []byte(k), nil
+}
+
+// generateKey returns 50 random characters from Django's
+// get_random_secret_key alphabet, read from crypto/rand (rand.Read never
+// fails on supported platforms).
+func generateKey() string {
+	const chars = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+	out := make([]byte, 0, 50)
+	var buf [64]byte
+	for len(out) < 50 {
+		rand.Read(buf[:])
+		for _, c := range buf {
+			if c < 250 && len(out) < 50 { // 250 = 5*50: no bias
+				out = append(out, chars[int(c)%len(chars)])
+			}
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/auth"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/store/memory"
+	"github.com/djsession/djsession/store/sqlstore"
+	"github.com/djsession/djsession/store/sqlstore/mysql"
+	"github.com/djsession/djsession/store/sqlstore/postgres"
+	"github.com/djsession/djsession/store/sqlstore/sqlite"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Engines the demo can keep its sessions in.
+var engines = []string{"sqlite", "memory", "postgres", "mysql"}
+
+// config is what newServer needs; main fills it from flags and the
+// environment, tests fill it directly.
+type config struct {
+	// Engine is "sqlite" (default), "memory", "postgres" or "mysql".
+	Engine string
+	// DSN is the database to use: a file path for sqlite (default
+	// DataDir/sessions.sqlite3), a URL for postgres, a go-sql-driver DSN
+	// for mysql. Unused by memory.
+	DSN string
+	// DataDir holds the SQLite file and a generated secret key.
+	DataDir string
+	// SecretKey is Django's SECRET_KEY. Required.
+	SecretKey []byte
+	// SecureCookies marks the cookies Secure (for a site served over HTTPS).
+	SecureCookies bool
+	// Logger receives the request log and errors. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// server is the demo site: an http.Handler plus the resources to release.
+type server struct {
+	cfg     config
+	handler http.Handler
+	pages   map[string]*template.Template
+	sess    *session.Manager
+	auth    *auth.Authenticator
+	users   *userDB
+	log     *slog.Logger
+	closers []func() error
+}
+
+// newServer opens the session store (creating its table when it is a
+// database), and returns the demo's handler. Close releases the store.
+func newServer(ctx context.Context, cfg config) (*server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if len(cfg.SecretKey) == 0 {
+		return nil, errors.New("sessiondemo: no secret key")
+	}
+	if cfg.Engine == "" {
+		cfg.Engine = "sqlite"
+	}
+	s := &server{cfg: cfg, log: cfg.Logger, users: newUserDB()}
+	store, err := s.openStore(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.sess, err = session.New(store, session.Config{
+		SecretKey:    cfg.SecretKey,
+		CookieSecure: cfg.SecureCookies,
+		Logger:       cfg.Logger,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.auth, err = auth.New(auth.Config{
+		SecretKey:  cfg.SecretKey,
+		LoginURL:   "/accounts/login/",
+		LookupUser: s.users.lookup,
+		Logger:     cfg.Logger,
+		// The seed's login cookie, signed: used by the members page.
+		LoginCookie:       "is_login",
+		LoginCookieSecure: cfg.SecureCookies,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.pages, err = parsePages(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// openStore opens the configured engine and creates its table.
+func (s *server) openStore(ctx context.Context) (session.Store, error) {
+	switch s.cfg.Engine {
+	case "memory":
+		return memory.New(memory.Options{}), nil
+	case "sqlite":
+		path := s.cfg.DSN
+		if path == "" {
+			if s.cfg.DataDir == "" {
+				return nil, errors.New("sessiondemo: sqlite needs --dsn or a data folder")
+			}
+			if err := os.MkdirAll(s.cfg.DataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("sessiondemo: creating the data folder: %w", err)
+			}
+			path = filepath.Join(s.cfg.DataDir, "sessions.sqlite3")
+		}
+		db, err := sqlite.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("sessiondemo: opening SQLite database %s: %w", path, err)
+		}
+		s.closers = append(s.closers, db.Close)
+		st, err := sqlite.New(db, sqlstore.Options{})
+		return s.prepareSQL(ctx, st, err)
+	case "postgres":
+		if s.cfg.DSN == "" {
+			return nil, errors.New("sessiondemo: --engine postgres needs --dsn postgres://user@host:5432/db")
+		}
+		db, err := postgres.Open(s.cfg.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("sessiondemo: opening PostgreSQL: %w", err)
+		}
+		s.closers = append(s.closers, db.Close)
+		st, err := postgres.New(db, sqlstore.Options{})
+		return s.prepareSQL(ctx, st, err)
+	case "mysql":
+		if s.cfg.DSN == "" {
+			return nil, errors.New("sessiondemo: --engine mysql needs --dsn user:password@tcp(host:3306)/db")
+		}
+		db, err := mysql.Open(s.cfg.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("sessiondemo: opening MySQL: %w", err)
+		}
+		s.closers = append(s.closers, db.Close)
+		st, err := mysql.New(db, sqlstore.Options{})
+		return s.prepareSQL(ctx, st, err)
+	default:
+		return nil, fmt.Errorf("sessiondemo: unknown engine %q (choose one of %s)", s.cfg.Engine, strings.Join(engines, ", "))
+	}
+}
+
+func (s *server) prepareSQL(ctx context.Context, st *sqlstore.Store, err error) (session.Store, error) {
+	if err != nil {
+		return nil, fmt.Errorf("sessiondemo: %w", err)
+	}
+	s.closers = append([]func() error{st.Close}, s.closers...)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := st.CreateTable(ctx); err != nil {
+		return nil, fmt.Errorf("sessiondemo: creating the %s table: %w", st.TableName(), err)
+	}
+	return st, nil
+}
+
+// ServeHTTP serves the demo site.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close releases the session store.
+func (s *server) Close() error {
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// routes builds the handler: request log, security headers, cross-origin
+// POST protection, sessions, login state, then the pages.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /accounts/login/", s.loginForm)
+	mux.HandleFunc("POST /accounts/login/", s.loginSubmit)
+	mux.HandleFunc("POST /accounts/logout/", s.logout)
+	mux.Handle("GET /private/", s.auth.LoginRequired(http.HandlerFunc(s.private)))
+	mux.Handle("GET /members/", s.auth.CookieLoginRequired(http.HandlerFunc(s.members)))
+	mux.Handle("GET /api/me", s.auth.LoginRequired(http.HandlerFunc(s.apiMe)))
+	mux.HandleFunc("GET /session/", s.sessionPage)
+	mux.HandleFunc("POST /session/", s.sessionAction)
+	mux.HandleFunc("GET /cookies/", s.cookiesPage)
+	mux.HandleFunc("POST /cookies/", s.cookiesAction)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusNotFound, "There is no page here.")
+	})
+
+	var h http.Handler = mux
+	h = s.auth.Middleware(h)
+	h = s.sess.Middleware(h)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "This form was posted from another site, so it was refused (cross-site request forgery protection).")
+	}))
+	h = cop.Handler(h)
+	h = securityHeaders(h)
+	return s.logRequests(h)
+}
+
+// securityHeaders adds headers that keep the pages from being framed,
+// sniffed or loaded with foreign scripts.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)))
+	})
+}
+
+// page is what every template gets.
+type page struct {
+	Here   string // the nav entry to highlight
+	User   string // the signed-in username, or ""
+	Notice string
+	Warn   string
+	Engine string
+	D      any // the page's own data
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"home", "login", "private", "members", "session", "cookies", "error"} {
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes a page with status.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	if p.User == "" {
+		p.User = s.username(r)
+	}
+	p.Engine = s.cfg.Engine
+	var b strings.Builder
+	if err := s.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+		s.log.ErrorContext(r.Context(), "rendering a page", "page", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	io.WriteString(w, b.String())
+}
+
+func (s *server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", page{D: map[string]any{
+		"Status": status, "Text": http.StatusText(status), "Message": msg,
+	}})
+}
+
+// username returns the name of the signed-in user, or "".
+func (s *server) username(r *http.Request) string {
+	if u, ok := auth.CurrentUser(r).(*demoUser); ok && u != nil {
+		return u.Username
+	}
+	return ""
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/djsession/djsession/auth"
+	"github.com/djsession/djsession/internal/djpassword"
+)
+
+// demoUser is a row of the in-memory user table. Password is the Django
+// password field; the plain password is kept only to print it on the page.
+type demoUser struct {
+	PK       string
+	Username string
+	Plain    string
+	Password string
+}
+
+// ID returns the primary key, as Django stores it in the session.
+func (u *demoUser) ID() string { return u.PK }
+
+// Backend returns Django's default backend.
+func (u *demoUser) Backend() string { return auth.DefaultBackend }
+
+// PasswordHash returns the Django password field.
+func (u *demoUser) PasswordHash() string { return u.Password }
+
+// demoUsers were hashed by Django 3.2's make_password (pbkdf2_sha256,
+// 260000 iterations): the same strings sit in a Django auth_user table.
+var demoUsers = []demoUser{
+	{PK: "1", Username: "alice", Plain: "wonderland", Password: "pbkdf2_sha256$260000$j74dysj4nyIJNGkd7P1Snw$84Qzng6JWEaTsY/nQE3c3r6nkANZDJuQZLk4V/SCyH0="},
+	{PK: "2", Username: "bob", Plain: "builder", Password: "pbkdf2_sha256$260000$lfu6BjbwLYBsUAV170kSsg$4X2sLhkXz3zS5gDVr/TI6dF8TtPzYp5Jc7hU42m01u4="},
+}
+
+// dummyHash is checked when the username is unknown, so that a login
+// attempt takes as long whether or not the user exists (as Django does).
+const dummyHash = "pbkdf2_sha256$260000$dummydummydummydummy00$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+type userDB struct {
+	mu     sync.RWMutex
+	byID   map[string]*demoUser
+	byName map[string]*demoUser
+}
+
+func newUserDB() *userDB {
+	db := &userDB{byID: map[string]*demoUser{}, byName: map[string]*demoUser{}}
+	for i := range demoUsers {
+		u := demoUsers[i]
+		db.byID[u.PK] = &u
+		db.byName[u.Username] = &u
+	}
+	return db
+}
+
+// lookup is auth.Config.LookupUser.
+func (db *userDB) lookup(ctx context.Context, id string) (auth.User, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	u, ok := db.byID[id]
+	if !ok {
+		return nil, auth.ErrUserNotFound
+	}
+	c := *u
+	return &c, nil
+}
+
+// authenticate returns the user whose username and password match, or nil.
+func (db *userDB) authenticate(username, password string) *demoUser {
+	db.mu.RLock()
+	u, ok := db.byName[username]
+	db.mu.RUnlock()
+	if !ok {
+		djpassword.Check(password, dummyHash)
+		return nil
+	}
+	if good, err := djpassword.Check(password, u.Password); err != nil || !good {
+		return nil
+	}
+	c := *u
+	return &c
+}
+
+// setPassword changes a user's password hash (used by tests to show that a
+// password change ends the user's other sessions).
+func (db *userDB) setPassword(username, hash string) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if u, ok := db.byName[username]; ok {
+		u.Password = hash
+	}
+}
