@@ -29,9 +29,9 @@ var (
 	// ErrNoKey reports a signer with an empty key.
 	ErrNoKey = errors.New("signing: empty key")
 
-	// ErrUnsafeSep reports a separator that is empty or made only of
-	// characters that can appear in a signature or timestamp (Django's
-	// "Unsafe Signer separator").
+	// ErrUnsafeSep reports a separator made only of characters that can
+	// appear in a signature or timestamp (Django's "Unsafe Signer
+	// separator"). An empty Sep is not an error: it means ":".
 	ErrUnsafeSep = errors.New("signing: unsafe separator")
 
 	// ErrUnknownAlgorithm reports an Algorithm this package does not know.

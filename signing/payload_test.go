@@ -99,7 +99,7 @@ func TestCompressionIsUsedOnlyWhenItSavesMoreThanOneByte(t *testing.T) {
 	for n := 1; n < 64; n++ {
 		data := bytes.Repeat([]byte("x"), n)
 		var c bytes.Buffer
-		w := zlib.NewWriter(&c)
+		w, _ := zlib.NewWriterLevel(&c, compressionLevel)
 		w.Write(data)
 		w.Close()
 		signed := ts.SignPayload(data, true)
