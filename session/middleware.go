@@ -26,7 +26,7 @@ type requestState struct {
 	context.Context
 	sess Session
 	rw   responseWriter
-	req  *http.Request
+	req  http.Request // the request given to the handler: a copy of the incoming one with this context
 }
 
 // Value returns the request's Session for this package's key and asks the
@@ -80,19 +80,33 @@ func FromContext(ctx context.Context) (*Session, bool) {
 // and io.ReaderFrom, and Unwrap for http.ResponseController. The body is
 // never buffered. If next panics, nothing is saved.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &requestState{Context: r.Context()}
-		st.sess.m = m
-		st.sess.ctx = st
-		st.sess.req = r
-		st.rw.w = w
-		st.rw.st = st
-		st.req = r.WithContext(st)
-		next.ServeHTTP(&st.rw, st.req)
-		if !st.rw.committed {
-			st.rw.commit(http.StatusOK)
-		}
-	})
+	return &middleware{m: m, next: next}
+}
+
+// middleware is the handler Middleware returns. (A method rather than a
+// closure: it is compiled once, in this package, where the request copy
+// below is known not to escape.)
+type middleware struct {
+	m    *Manager
+	next http.Handler
+}
+
+// ServeHTTP runs the handler with the request's session and commits it.
+func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := &requestState{Context: r.Context()}
+	st.sess.m = h.m
+	st.sess.ctx = st
+	st.sess.req = r
+	st.rw.w = w
+	st.rw.st = st
+	// WithContext is inlined and its copy does not escape: the request
+	// handed to next lives in st, and the whole middleware costs one
+	// allocation per request.
+	st.req = *r.WithContext(st)
+	h.next.ServeHTTP(&st.rw, &st.req)
+	if !st.rw.committed {
+		st.rw.commit(http.StatusOK)
+	}
 }
 
 // responseWriter commits the session before the response's headers go out.
@@ -134,6 +148,18 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 		return 0, rw.replaced
 	}
 	return rw.w.Write(p)
+}
+
+// WriteString is Write for a string, without a copy when the underlying
+// ResponseWriter is an io.StringWriter (as net/http's is).
+func (rw *responseWriter) WriteString(s string) (int, error) {
+	if !rw.committed {
+		rw.commit(http.StatusOK)
+	}
+	if rw.replaced != nil {
+		return 0, rw.replaced
+	}
+	return io.WriteString(rw.w, s)
 }
 
 // ReadFrom commits the session, then copies src to the underlying
@@ -211,7 +237,7 @@ func (rw *responseWriter) fail(err error) bool {
 		delete(h, k)
 	}
 	tw := &trackingWriter{w: rw.w}
-	rw.st.sess.m.onErr(tw, rw.st.req, err)
+	rw.st.sess.m.onErr(tw, &rw.st.req, err)
 	if tw.wrote {
 		rw.replaced = fmt.Errorf("%w: %w", ErrResponseReplaced, err)
 		return false

@@ -1,0 +1,280 @@
+package benchmarks
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/store/memory"
+	"github.com/gorilla/sessions"
+)
+
+var secret = []byte("benchmark-secret-key-benchmark-secret-key")
+
+// The session every scenario works on: a logged-in user with a small cart.
+const (
+	userID   = 42
+	username = "alice"
+)
+
+var cart = []string{"apple", "pear", "plum"}
+
+func body(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "hello")
+}
+
+// impl is one session library behind the four handlers.
+type impl struct {
+	name string
+	// wrap returns the library's middleware around h (gorilla has none).
+	wrap func(h http.Handler) http.Handler
+	// fill writes the session content (the "new session" handler).
+	fill func(w http.ResponseWriter, r *http.Request)
+	// read reads two values (the "read-only" handler).
+	read func(w http.ResponseWriter, r *http.Request)
+	// modify increments a counter (the "modifying" handler).
+	modify func(w http.ResponseWriter, r *http.Request)
+}
+
+func untouched(w http.ResponseWriter, r *http.Request) { body(w) }
+
+func djsessionImpl(tb testing.TB, name string, store session.Store) impl {
+	m, err := session.New(store, session.Config{SecretKey: secret})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return impl{
+		name: name,
+		wrap: m.Middleware,
+		fill: func(w http.ResponseWriter, r *http.Request) {
+			s := session.FromRequest(r)
+			s.Set("user_id", userID)
+			s.Set("username", username)
+			s.Set("cart", cart)
+			s.Set("visits", 1)
+			body(w)
+		},
+		read: func(w http.ResponseWriter, r *http.Request) {
+			s := session.FromRequest(r)
+			if n, _, err := s.GetInt("user_id"); err != nil || n != userID {
+				http.Error(w, "bad session", 500)
+				return
+			}
+			if u, _, _ := s.GetString("username"); u != username {
+				http.Error(w, "bad session", 500)
+				return
+			}
+			body(w)
+		},
+		modify: func(w http.ResponseWriter, r *http.Request) {
+			s := session.FromRequest(r)
+			n, _, err := s.GetInt("visits")
+			if err != nil {
+				http.Error(w, "bad session", 500)
+				return
+			}
+			s.Set("visits", n+1)
+			body(w)
+		},
+	}
+}
+
+// bytesOnly hides the memory store's ValueStore methods, so that the
+// Manager encodes the data in Django's signed format as it does for a
+// database, file or Redis store.
+type bytesOnly struct{ session.Store }
+
+func scsImpl() impl {
+	sm := scs.New()
+	sm.Store = memstore.NewWithCleanupInterval(time.Hour)
+	return impl{
+		name: "scs",
+		wrap: sm.LoadAndSave,
+		fill: func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			sm.Put(ctx, "user_id", userID)
+			sm.Put(ctx, "username", username)
+			sm.Put(ctx, "cart", cart)
+			sm.Put(ctx, "visits", 1)
+			body(w)
+		},
+		read: func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			if sm.GetInt(ctx, "user_id") != userID || sm.GetString(ctx, "username") != username {
+				http.Error(w, "bad session", 500)
+				return
+			}
+			body(w)
+		},
+		modify: func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			sm.Put(ctx, "visits", sm.GetInt(ctx, "visits")+1)
+			body(w)
+		},
+	}
+}
+
+func gorillaImpl() impl {
+	store := sessions.NewCookieStore(secret)
+	get := func(w http.ResponseWriter, r *http.Request) *sessions.Session {
+		s, err := store.Get(r, "session")
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return nil
+		}
+		return s
+	}
+	return impl{
+		name: "gorilla",
+		wrap: func(h http.Handler) http.Handler { return h },
+		fill: func(w http.ResponseWriter, r *http.Request) {
+			s := get(w, r)
+			if s == nil {
+				return
+			}
+			s.Values["user_id"] = userID
+			s.Values["username"] = username
+			s.Values["cart"] = cart
+			s.Values["visits"] = 1
+			if err := s.Save(r, w); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			body(w)
+		},
+		read: func(w http.ResponseWriter, r *http.Request) {
+			s := get(w, r)
+			if s == nil {
+				return
+			}
+			if s.Values["user_id"] != userID || s.Values["username"] != username {
+				http.Error(w, "bad session", 500)
+				return
+			}
+			body(w)
+		},
+		modify: func(w http.ResponseWriter, r *http.Request) {
+			s := get(w, r)
+			if s == nil {
+				return
+			}
+			n, _ := s.Values["visits"].(int)
+			s.Values["visits"] = n + 1
+			if err := s.Save(r, w); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			body(w)
+		},
+	}
+}
+
+func impls(tb testing.TB) []impl {
+	return []impl{
+		djsessionImpl(tb, "djsession", memory.New(memory.Options{MaxEntries: 1 << 20})),
+		djsessionImpl(tb, "djsession-signed", bytesOnly{memory.New(memory.Options{MaxEntries: 1 << 20})}),
+		scsImpl(),
+		gorillaImpl(),
+	}
+}
+
+// newSession runs the fill handler once and returns the Cookie header that
+// names the new session.
+func newSession(tb testing.TB, im impl) string {
+	rec := httptest.NewRecorder()
+	im.wrap(http.HandlerFunc(im.fill)).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 {
+		tb.Fatalf("%s: creating the session: status %d", im.name, rec.Code)
+	}
+	var pairs []string
+	for _, c := range rec.Result().Cookies() {
+		pairs = append(pairs, c.Name+"="+c.Value)
+	}
+	if len(pairs) != 1 {
+		tb.Fatalf("%s: creating the session set %d cookies", im.name, len(pairs))
+	}
+	return strings.Join(pairs, "; ")
+}
+
+// serve runs h on req b.N times, each with a fresh recorder, and checks the
+// last response.
+func serve(b *testing.B, h http.Handler, req *http.Request, wantCookie bool) {
+	b.ReportAllocs()
+	var rec *httptest.ResponseRecorder
+	for b.Loop() {
+		rec = httptest.NewRecorder()
+		// A shallow copy per request, as net/http gives each request its
+		// own: gorilla/sessions writes its registry into *r.
+		r := *req
+		h.ServeHTTP(rec, &r)
+	}
+	if rec.Code != 200 || rec.Body.String() != "hello" {
+		b.Fatalf("status %d, body %q", rec.Code, rec.Body.String())
+	}
+	if got := len(rec.Result().Cookies()) > 0; got != wantCookie {
+		b.Fatalf("response sets a cookie: %v, want %v", got, wantCookie)
+	}
+}
+
+func request(cookie string) *http.Request {
+	req := httptest.NewRequest("GET", "/", nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	return req.WithContext(context.Background())
+}
+
+// BenchmarkBare is the floor: the same response without any session library.
+func BenchmarkBare(b *testing.B) {
+	serve(b, http.HandlerFunc(untouched), request("sessionid=0123456789abcdefghijklmnopqrstuv"), false)
+}
+
+// BenchmarkUntouched is a request that carries a session cookie and never
+// uses the session.
+func BenchmarkUntouched(b *testing.B) {
+	for _, im := range impls(b) {
+		if im.name == "gorilla" {
+			continue // no middleware: the same as BenchmarkBare
+		}
+		b.Run(im.name, func(b *testing.B) {
+			serve(b, im.wrap(http.HandlerFunc(untouched)), request(newSession(b, im)), false)
+		})
+	}
+}
+
+// BenchmarkReadOnly reads two values of an existing session.
+func BenchmarkReadOnly(b *testing.B) {
+	for _, im := range impls(b) {
+		b.Run(im.name, func(b *testing.B) {
+			serve(b, im.wrap(http.HandlerFunc(im.read)), request(newSession(b, im)), false)
+		})
+	}
+}
+
+// BenchmarkModify increments a counter in an existing session: a load, a
+// save and the cookie.
+func BenchmarkModify(b *testing.B) {
+	for _, im := range impls(b) {
+		b.Run(im.name, func(b *testing.B) {
+			serve(b, im.wrap(http.HandlerFunc(im.modify)), request(newSession(b, im)), true)
+		})
+	}
+}
+
+// BenchmarkNew creates a session with the four values on a request without
+// a cookie.
+func BenchmarkNew(b *testing.B) {
+	for _, im := range impls(b) {
+		b.Run(im.name, func(b *testing.B) {
+			serve(b, im.wrap(http.HandlerFunc(im.fill)), request(""), true)
+		})
+	}
+}
