@@ -60,11 +60,12 @@ func FuzzSignUnsign(f *testing.F) {
 	})
 }
 
-// FuzzUnsignPayload (the Loads path) feeds arbitrary strings to
-// UnsignPayload and UnsignObject: no panic, nothing larger than MaxPayload,
-// and an accepted uncompressed payload re-signs to the same string.
-func FuzzUnsignPayload(f *testing.F) {
-	ts := TimestampSigner{Signer: Signer{Key: fuzzKey}, Now: fixedClock(1700000000), MaxPayload: 4096}
+// FuzzLoads feeds arbitrary strings to Loads and to the UnsignPayload and
+// UnsignObject methods beneath it: no panic, nothing larger than
+// MaxPayload, Loads and UnsignObject agree, and an accepted uncompressed
+// payload re-signs to the same string.
+func FuzzLoads(f *testing.F) {
+	ts := TimestampSigner{Signer: Signer{Key: fuzzKey, Salt: DumpsSalt}, Now: fixedClock(1700000000)}
 	for _, v := range []any{map[string]any{"a": 1}, "x", []any{1.5, nil}} {
 		s, _ := ts.SignObject(v, false)
 		f.Add(s)
@@ -73,15 +74,20 @@ func FuzzUnsignPayload(f *testing.F) {
 	f.Add(big)
 	f.Add(ts.Sign(".eJwDAAAAAAE"))
 	f.Add(ts.Sign("not base64!"))
+	f.Add(ts.Sign(""))
 	f.Fuzz(func(t *testing.T, in string) {
-		data, err := ts.UnsignPayload(in, 0)
-		if _, oerr := ts.UnsignObject(in, 0); err != nil && oerr == nil {
-			t.Fatalf("UnsignObject accepted what UnsignPayload refused: %v", err)
+		obj, oerr := ts.UnsignObject(in, 0)
+		if lv, lerr := Loads(in, fuzzKey, "", 0); (lerr == nil) != (oerr == nil) {
+			t.Fatalf("Loads = %v, %v but UnsignObject = %v, %v", lv, lerr, obj, oerr)
 		}
+		data, err := ts.UnsignPayload(in, 0)
 		if err != nil {
+			if oerr == nil {
+				t.Fatalf("UnsignObject accepted what UnsignPayload refused: %v", err)
+			}
 			return
 		}
-		if len(data) > 4096 {
+		if len(data) > DefaultMaxPayload {
 			t.Fatalf("UnsignPayload returned %d bytes, over MaxPayload", len(data))
 		}
 		v, at, _ := ts.UnsignTime(in, 0)
