@@ -224,7 +224,33 @@ func DefaultErrorHandler(logger *slog.Logger) func(w http.ResponseWriter, r *htt
 // response headers h of a response with the given status, saving the
 // session when they say so. It runs once, before the first byte of the
 // response. A non-nil error goes to the ErrorHandler.
-func (m *Manager) commit(s *Session, h http.Header, status int) error {
+func (m *Manager) commit(st *requestState, h http.Header, status int) error {
+	s := st.sess.Load()
+	if s == nil {
+		if !m.cfg.SaveEveryRequest {
+			// The handler never asked for its session: only Django's
+			// delete branch can apply, to a cookie that holds no valid key.
+			sc := cookieScanner{lines: st.orig.Header["Cookie"], name: m.cfg.CookieName}
+			had := false
+			for {
+				v, ok := sc.next()
+				if !ok {
+					break
+				}
+				if ValidKey(v) {
+					return nil
+				}
+				had = true
+			}
+			if had {
+				replaceSetCookie(h, m.cfg.CookieName, m.deleteLine)
+				patchVary(h)
+				preventSharedCaching(h)
+			}
+			return nil
+		}
+		s = st.session()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.committed = true

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 )
 
 // ErrResponseReplaced is matched by the error that the middleware's
@@ -24,18 +25,33 @@ type ctxKey struct{}
 // wrapping its parent with context.WithValue).
 type requestState struct {
 	context.Context
-	sess Session
+	m    *Manager
+	orig *http.Request           // the incoming request
+	sess atomic.Pointer[Session] // made on the first FromRequest
 	rw   responseWriter
-	req  http.Request // the request given to the handler: a copy of the incoming one with this context
+	req  http.Request // the request given to the handler: a copy of orig with this context
 }
 
 // Value returns the request's Session for this package's key and asks the
 // parent context for any other key.
 func (st *requestState) Value(key any) any {
 	if key == (ctxKey{}) {
-		return &st.sess
+		return st.session()
 	}
 	return st.Context.Value(key)
+}
+
+// session returns the request's Session, making it on first use: a
+// request whose handler never asks for its session allocates none.
+func (st *requestState) session() *Session {
+	if s := st.sess.Load(); s != nil {
+		return s
+	}
+	s := &Session{m: st.m, ctx: st, req: st.orig}
+	if st.sess.CompareAndSwap(nil, s) {
+		return s
+	}
+	return st.sess.Load()
 }
 
 // FromRequest returns the Session of r, a request handled inside
@@ -93,10 +109,7 @@ type middleware struct {
 
 // ServeHTTP runs the handler with the request's session and commits it.
 func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	st := &requestState{Context: r.Context()}
-	st.sess.m = h.m
-	st.sess.ctx = st
-	st.sess.req = r
+	st := &requestState{Context: r.Context(), m: h.m, orig: r}
 	st.rw.w = w
 	st.rw.st = st
 	// WithContext is inlined and its copy does not escape: the request
@@ -200,8 +213,7 @@ func (rw *responseWriter) FlushError() error {
 func (rw *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !rw.committed {
 		rw.committed = true
-		m := rw.st.sess.m
-		if err := m.commit(&rw.st.sess, rw.w.Header(), http.StatusSwitchingProtocols); err != nil {
+		if err := rw.st.m.commit(rw.st, rw.w.Header(), http.StatusSwitchingProtocols); err != nil {
 			return nil, nil, fmt.Errorf("session: saving the session before hijacking the connection: %w", err)
 		}
 	}
@@ -213,8 +225,7 @@ func (rw *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // ErrorHandler replaced it).
 func (rw *responseWriter) commit(status int) bool {
 	rw.committed = true
-	m := rw.st.sess.m
-	err := m.commit(&rw.st.sess, rw.w.Header(), status)
+	err := rw.st.m.commit(rw.st, rw.w.Header(), status)
 	if err == nil {
 		return true
 	}
@@ -237,7 +248,7 @@ func (rw *responseWriter) fail(err error) bool {
 		delete(h, k)
 	}
 	tw := &trackingWriter{w: rw.w}
-	rw.st.sess.m.onErr(tw, &rw.st.req, err)
+	rw.st.m.onErr(tw, &rw.st.req, err)
 	if tw.wrote {
 		rw.replaced = fmt.Errorf("%w: %w", ErrResponseReplaced, err)
 		return false

@@ -84,32 +84,56 @@ func (s *Session) scanLocked() {
 	if s.req == nil {
 		return
 	}
-	for _, line := range s.req.Header["Cookie"] {
-		for len(line) > 0 {
-			var part string
-			if i := indexByte(line, ';'); i >= 0 {
-				part, line = line[:i], line[i+1:]
-			} else {
-				part, line = line, ""
-			}
-			name, value, ok := cutByte(part, '=')
-			if !ok || trimOWS(name) != s.m.cfg.CookieName {
-				continue
-			}
-			s.hadCookie = true
-			value = trimOWS(value)
-			if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-				value = value[1 : len(value)-1]
-			}
-			if !ValidKey(value) || s.ncands == maxCandidates || slices.Contains(s.cands[:s.ncands], value) {
-				continue
-			}
-			s.cands[s.ncands] = value
-			s.ncands++
+	sc := cookieScanner{lines: s.req.Header["Cookie"], name: s.m.cfg.CookieName}
+	for {
+		value, ok := sc.next()
+		if !ok {
+			break
 		}
+		s.hadCookie = true
+		if !ValidKey(value) || s.ncands == maxCandidates || slices.Contains(s.cands[:s.ncands], value) {
+			continue
+		}
+		s.cands[s.ncands] = value
+		s.ncands++
 	}
 	if s.ncands > 0 {
 		s.key = s.cands[0]
+	}
+}
+
+// cookieScanner walks the values of the cookies named name in a request's
+// Cookie header fields, without allocating. A value in double quotes is
+// unquoted (a valid key never needs the quotes).
+type cookieScanner struct {
+	lines []string // the Cookie header fields not read yet
+	line  string   // the rest of the current field
+	name  string
+}
+
+func (c *cookieScanner) next() (value string, ok bool) {
+	for {
+		for c.line == "" {
+			if len(c.lines) == 0 {
+				return "", false
+			}
+			c.line, c.lines = c.lines[0], c.lines[1:]
+		}
+		var part string
+		if i := indexByte(c.line, ';'); i >= 0 {
+			part, c.line = c.line[:i], c.line[i+1:]
+		} else {
+			part, c.line = c.line, ""
+		}
+		name, value, ok := cutByte(part, '=')
+		if !ok || trimOWS(name) != c.name {
+			continue
+		}
+		value = trimOWS(value)
+		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+			value = value[1 : len(value)-1]
+		}
+		return value, true
 	}
 }
 
