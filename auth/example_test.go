@@ -2,9 +2,12 @@ package auth_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 
 	"github.com/djsession/djsession/auth"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/store/memory"
 )
 
 func ExampleIsSafeRedirect() {
@@ -30,4 +33,92 @@ func ExampleSafeNext() {
 	// /private/caf%C3%A9?x=1
 	// http://example.com/ok
 	// /
+}
+
+// user is an application's user type; Login needs its id, backend and
+// password hash.
+type user struct{ id, passwordHash string }
+
+func (u user) ID() string           { return u.id }
+func (u user) Backend() string      { return "" } // Django's ModelBackend
+func (u user) PasswordHash() string { return u.passwordHash }
+
+func ExampleAuthenticator_LoginRequired() {
+	sessions, err := session.New(memory.New(memory.Options{}), session.Config{SecretKey: []byte("example secret key")})
+	if err != nil {
+		panic(err)
+	}
+	a, err := auth.New(auth.Config{SecretKey: []byte("example secret key")})
+	if err != nil {
+		panic(err)
+	}
+	account := a.LoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "hello, user", auth.UserID(r))
+	}))
+	h := sessions.Middleware(account)
+
+	// An anonymous browser is sent to the login page, with ?next=.
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/account/?tab=2", nil))
+	fmt.Println(w.Code, w.Header().Get("Location"))
+
+	// A script that asks for JSON gets a 401 instead.
+	w = httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/account/", nil)
+	r.Header.Set("Accept", "application/json")
+	h.ServeHTTP(w, r)
+	fmt.Println(w.Code)
+	// Output:
+	// 302 /accounts/login/?next=/account/%3Ftab%3D2
+	// 401
+}
+
+func ExampleAuthenticator_Login() {
+	key := []byte("example secret key")
+	sessions, _ := session.New(memory.New(memory.Options{}), session.Config{SecretKey: key})
+	a, _ := auth.New(auth.Config{SecretKey: key})
+	login := func(w http.ResponseWriter, r *http.Request) {
+		// ... after checking the password:
+		u := user{id: "42", passwordHash: "pbkdf2_sha256$1000000$salt$hash"}
+		if err := a.Login(w, r, u); err != nil {
+			http.Error(w, "login failed", http.StatusInternalServerError)
+			return
+		}
+		s := session.FromRequest(r)
+		id, _ := s.Get(auth.SessionKeyUserID)
+		backend, _ := s.Get(auth.SessionKeyBackend)
+		fmt.Println(id, backend, auth.UserID(r))
+		a.RedirectAfterLogin(w, r, "/")
+	}
+	w := httptest.NewRecorder()
+	sessions.Middleware(a.Middleware(http.HandlerFunc(login))).ServeHTTP(w,
+		httptest.NewRequest("POST", "/login/?next=/account/", nil))
+	fmt.Println(w.Code, w.Header().Get("Location"))
+	// Output:
+	// 42 django.contrib.auth.backends.ModelBackend 42
+	// 302 /account/
+}
+
+func ExampleSessionAuthHash() {
+	// The same value as Django's user.get_session_auth_hash() with
+	// SECRET_KEY "auth-test-secret".
+	fmt.Println(auth.SessionAuthHash([]byte("auth-test-secret"),
+		"pbkdf2_sha256$260000$djangoSaltForAlice0123$qn1QYwgEAbF9G4a+iYaB4hYkcndeQPUlFg8ReOtWAIY="))
+	// Output: 7f84d2358c44b7ac340c98aeb2c466187f2cb9ed7ed8e5b77cfa2c53b3e36e3a
+}
+
+func ExampleWantsJSON() {
+	for _, accept := range []string{
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+		"application/json, text/plain, */*",
+		"*/*",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept", accept)
+		fmt.Println(auth.WantsJSON(r))
+	}
+	// Output:
+	// false
+	// true
+	// false
 }

@@ -220,6 +220,12 @@ func TestInChromium(t *testing.T) {
 		if dc := runT(t, ctx, chromedp.Evaluate[string]("document.cookie")); strings.Contains(dc, "sessionid") || strings.Contains(dc, c.Value) {
 			t.Errorf("document.cookie shows the session cookie: %q", dc)
 		}
+		for _, page := range []string{"/session/", "/cookies/", "/private/", "/members/"} {
+			e.do(t, ctx, chromedp.Navigate(e.base+page))
+			if html := runT(t, ctx, chromedp.Evaluate[string]("document.documentElement.outerHTML")); strings.Contains(html, c.Value) {
+				t.Errorf("the page %s shows the whole session key to its scripts", page)
+			}
+		}
 		if l := e.cookies(t, ctx)["is_login"]; l == nil || !l.HTTPOnly {
 			t.Errorf("the login cookie is missing or not HttpOnly: %+v", l)
 		}

@@ -21,6 +21,9 @@ import (
 // (Django's LOGIN_REDIRECT_URL).
 const afterLogin = "/private/"
 
+// loginCookie is the name of the signed login cookie (the seed's is_login).
+const loginCookie = "is_login"
+
 type credential struct{ Username, Password string }
 
 func demoCredentials() []credential {
@@ -92,7 +95,7 @@ func (s *server) private(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) members(w http.ResponseWriter, r *http.Request) {
-	raw, _ := cookie.Get(r, "is_login")
+	raw, _ := cookie.Get(r, loginCookie)
 	s.render(w, r, http.StatusOK, "members", page{Here: "members", D: map[string]any{
 		"UserID": auth.UserID(r),
 		"Cookie": maskKey(raw),
@@ -251,8 +254,11 @@ type cookiesData struct {
 func (s *server) cookiesData(r *http.Request) cookiesData {
 	var rows []cookieRow
 	for name, value := range cookie.All(r) {
-		if name == s.sess.Config().CookieName {
+		switch name {
+		case s.sess.Config().CookieName:
 			value = maskKey(value) + " (the HttpOnly session cookie)"
+		case loginCookie:
+			value = maskKey(value) + " (the HttpOnly signed login cookie)"
 		}
 		rows = append(rows, cookieRow{name, value})
 	}

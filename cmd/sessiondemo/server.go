@@ -97,7 +97,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		LookupUser: s.users.lookup,
 		Logger:     cfg.Logger,
 		// The seed's login cookie, signed: used by the members page.
-		LoginCookie:       "is_login",
+		LoginCookie:       loginCookie,
 		LoginCookieSecure: cfg.SecureCookies,
 	})
 	if err != nil {
