@@ -108,15 +108,17 @@ func Get[T any](s *Session, key string) (value T, ok bool, err error) {
 	if !ok {
 		return value, false, nil
 	}
+	// The common case, a value of the type asked for, costs nothing.
+	if t, ok := v.(T); ok && v != nil {
+		return t, true, nil
+	}
 	value, err = convert[T](key, v)
 	return value, true, err
 }
 
+// convert is the slow path of Get.
 func convert[T any](key string, v any) (T, error) {
 	var out T
-	if t, ok := v.(T); ok && v != nil {
-		return t, nil
-	}
 	if v == nil {
 		switch reflect.TypeFor[T]().Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
