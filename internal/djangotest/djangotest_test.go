@@ -150,3 +150,108 @@ func TestRunFailsTheTestOnBadArguments(t *testing.T) {
 		t.Fatalf("Run with a bad flag failed with %q, want the exit status and Python's usage error", rec.msg)
 	}
 }
+
+func TestEveryBatchableSubcommandAnswers(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		field string
+		want  any
+	}{
+		{"url-has-allowed-host refuses a scheme-relative URL to another host",
+			[]string{"url-has-allowed-host", "--url", "//evil.com", "--allowed-host", "example.com"}, "allowed", false},
+		{"url-has-allowed-host accepts a relative path",
+			[]string{"url-has-allowed-host", "--url-json", JSONString("/next?a=é"), "--allowed-host", "example.com"}, "allowed", true},
+		{"session-auth-hash is salted_hmac with SHA-256",
+			[]string{"session-auth-hash", "--password-hash", "pbkdf2_sha256$260000$abc$def", "--secret", "s"},
+			"hash", "15032bfa900e10f900da1af340d8de809ae02795bfa196c080eba45478da4389"},
+		// PBKDF2-SHA256("secret", "saltsalt", 1000), computed independently
+		// with hashlib.pbkdf2_hmac.
+		{"make-password with a chosen salt and iteration count",
+			[]string{"make-password", "--password", "secret", "--salt", "saltsalt", "--iterations", "1000"},
+			"encoded", "pbkdf2_sha256$1000$saltsalt$hgR9HsqtKupWxpnv8y99TrPDajTT/9PcSTlNafpdLXQ="},
+		{"check-password accepts the right password",
+			[]string{"check-password", "--password", "secret", "--encoded", "pbkdf2_sha256$1000$saltsalt$hgR9HsqtKupWxpnv8y99TrPDajTT/9PcSTlNafpdLXQ="},
+			"valid", true},
+		{"check-password refuses a wrong one",
+			[]string{"check-password", "--password", "Secret", "--encoded", "pbkdf2_sha256$1000$saltsalt$hgR9HsqtKupWxpnv8y99TrPDajTT/9PcSTlNafpdLXQ="},
+			"valid", false},
+		{"set-cookie-header with every option",
+			[]string{"set-cookie-header", "--name", "c", "--value", "v", "--max-age", "60", "--path", "/app", "--domain", "example.com",
+				"--secure", "--httponly", "--samesite", "Strict", "--now", "1700000000"},
+			"header", "c=v; Domain=example.com; expires=Tue, 14 Nov 2023 22:14:20 GMT; HttpOnly; Max-Age=60; Path=/app; SameSite=Strict; Secure"},
+		{"set-cookie-header with an expires string and no path",
+			[]string{"set-cookie-header", "--name", "c", "--value", "v", "--expires", "Wed, 21 Oct 2015 07:28:00 GMT", "--no-path"},
+			"header", "c=v; expires=Wed, 21 Oct 2015 07:28:00 GMT"},
+		{"set-cookie-header with an aware expires datetime",
+			[]string{"set-cookie-header", "--name", "c", "--value", "x", "--expires-datetime", "2023-11-15T02:00:00+02:00", "--now", "1700000000"},
+			"header", "c=x; expires=Wed, 15 Nov 2023 00:00:01 GMT; Max-Age=6401; Path=/"},
+		{"delete-cookie-header adds Secure for a __Host- name",
+			[]string{"delete-cookie-header", "--name", "__Host-c", "--samesite", "None"},
+			"header", `__Host-c=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=None; Secure`},
+		{"parse-cookie keeps the last duplicate and unquotes",
+			[]string{"parse-cookie", "--header", `a=1; sessionid=x; sessionid="b\054c"`}, "cookies", map[string]any{"a": "1", "sessionid": "b,c"}},
+		{"encode-session writes Django's session_data",
+			[]string{"encode-session", "--json", `{"a":1}`, "--secret", "django-insecure-test-key", "--now", "1700000000"},
+			"session_data", "eyJhIjoxfQ:1r31eq:okpydDXtG5B_bW1UzGqyO_zKzxPWz6AvFEhgI6G8IIY"},
+		{"decode-session reads it with the old secret among the fallbacks",
+			[]string{"decode-session", "--data", "eyJhIjoxfQ:1r31eq:okpydDXtG5B_bW1UzGqyO_zKzxPWz6AvFEhgI6G8IIY", "--secret", "new",
+				"--fallback-secret", "django-insecure-test-key"}, "decoded_json", `{"a":1}`},
+		{"signed-cookies-encode writes the signed_cookies engine's cookie",
+			[]string{"signed-cookies-encode", "--json", `{"a":1}`, "--secret", "django-insecure-test-key", "--now", "1700000000"},
+			"cookie_value", "eyJhIjoxfQ:1r31eq:dB4ljXwPdEzcLMWDObC-LO-jwm5paHiPnfeDmdY26Uk"},
+		{"signed-cookies-decode rejects an expired cookie",
+			[]string{"signed-cookies-decode", "--cookie-value", "eyJhIjoxfQ:1r31eq:dB4ljXwPdEzcLMWDObC-LO-jwm5paHiPnfeDmdY26Uk",
+				"--secret", "django-insecure-test-key", "--now", "1701209601"}, "rejected", true},
+		{"json-dumps writes Python's compact form",
+			[]string{"json-dumps", "--json", `{"f":1e16,"s":"\u00e9\u007f"}`}, "dumped", `{"f":1e+16,"s":"\u00e9\u007f"}`},
+		{"json-loads reads bytes as latin-1",
+			[]string{"json-loads", "--data-hex", "22c3a922"}, "value", "Ã©"},
+		{"salted-hmac defaults to SHA-1",
+			[]string{"salted-hmac", "--key-salt", "a", "--value", "b", "--secret", "c"}, "hex", "0ccc8faa7d8df99a07b18657f122b06b8e0b89da"},
+		{"signing-loads with a fallback key",
+			[]string{"signing-loads", "--key", "new", "--fallback-key", "k", "--salt", "s", "--signed", "WzEsMiwzXQ:1r31eq:Dbqu6XfZdKoFEZhmI7FcKrnlwP0oPxRKC32blkG6YjU"},
+			"value_json", "[1,2,3]"},
+	}
+	calls := make([][]string, len(tests))
+	for i, tt := range tests {
+		calls[i] = tt.args
+	}
+	results := RunBatch(t, calls...)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := OK(t, results[i])
+			if fmt.Sprint(res[tt.field]) != fmt.Sprint(tt.want) {
+				t.Fatalf("%s = %#v, want %#v", tt.field, res[tt.field], tt.want)
+			}
+		})
+	}
+}
+
+func TestDatabaseSubcommandsShareOneSQLiteFile(t *testing.T) {
+	db := t.TempDir() + "/db.sqlite3"
+	made := OK(t, Run(t, "make-db", "--path", db, "--json", `{"a":1}`, "--expiry", "3600", "--session-key", "abcdefgh12345678",
+		"--secret", "s", "--now", "1700000000"))
+	if made["session_key"] != "abcdefgh12345678" {
+		t.Fatalf("make-db: %v", made)
+	}
+	read := OK(t, Run(t, "read-db", "--path", db, "--session-key", "abcdefgh12345678", "--secret", "s", "--now", "1700000100"))
+	if read["found"] != true || read["decoded_json"] != `{"a":1,"_session_expiry":3600}` {
+		t.Fatalf("read-db: %v", read)
+	}
+	cleared := OK(t, Run(t, "clearsessions", "--path", db, "--secret", "s", "--now", "1700003601"))
+	if fmt.Sprint(cleared["before"]) != "[abcdefgh12345678]" || fmt.Sprint(cleared["after"]) != "[]" {
+		t.Fatalf("clearsessions: %v", cleared)
+	}
+	mw := OK(t, Run(t, "middleware", "--engine", "db", "--db-path", db, "--secret", "s", "--now", "1700000000",
+		"--cookie", "sessionid=attackerchosen12345", "--ops", `[["set","a",1],["get","a"]]`))
+	key, _ := mw["session_key"].(string)
+	if len(key) != 32 || key == "attackerchosen12345" || mw["vary"] != "Cookie" {
+		t.Fatalf("middleware adopted the client's key or forgot Vary: %v", mw)
+	}
+	again := OK(t, Run(t, "middleware", "--engine", "db", "--db-path", db, "--secret", "s", "--now", "1700000100",
+		"--cookie", "sessionid="+key, "--ops", `[["get","a"]]`))
+	if fmt.Sprint(again["op_results"]) != "[1]" || len(again["set_cookie"].([]any)) != 0 {
+		t.Fatalf("reading the session back: %v", again)
+	}
+}

@@ -381,6 +381,7 @@ def _(p):
 
 @command('signing-dumps')
 def cmd_dumps(args):
+    """django.core.signing.dumps(value, key, salt, compress)."""
     from django.core import signing
     signed = signing.dumps(args.data, key=args.key, salt=args.salt, compress=args.compress)
     return {'ok': True, 'signed': signed, 'compressed': signed.startswith('.'),
@@ -398,6 +399,7 @@ def _(p):
 
 @command('signing-loads')
 def cmd_loads(args):
+    """django.core.signing.loads(signed, key, salt, max_age), with fallback keys."""
     from django.core import signing
     res = verify_with_fallbacks(
         signing_keys(args),
@@ -416,6 +418,7 @@ def _(p):
 
 @command('salted-hmac')
 def cmd_salted_hmac(args):
+    """django.utils.crypto.salted_hmac(key_salt, value, SECRET_KEY, algorithm)."""
     from django.utils.crypto import salted_hmac
     h = salted_hmac(args.key_salt, args.value, algorithm=args.hmac_algorithm)
     return {'ok': True, 'hex': h.hexdigest(),
@@ -465,6 +468,7 @@ def _(p):
 
 @command('json-loads')
 def cmd_json_loads(args):
+    """JSONSerializer().loads(bytes): latin-1, then json.loads, as Django reads."""
     from django.core import signing
     try:
         v = signing.JSONSerializer().loads(args.data)
@@ -592,6 +596,7 @@ def _(p):
 
 @command('delete-cookie-header')
 def cmd_delete_cookie_header(args):
+    """HttpResponse.delete_cookie(name, path, domain, samesite)."""
     from django.http import HttpResponse
     r = HttpResponse()
     r.delete_cookie(args.name, path=args.path, domain=args.domain, samesite=args.samesite)
@@ -845,6 +850,7 @@ def _(p):
 
 @command('check-password')
 def cmd_check_password(args):
+    """django.contrib.auth.hashers.check_password(password, encoded)."""
     from django.contrib.auth.hashers import check_password, identify_hasher
     try:
         hasher = identify_hasher(args.encoded).algorithm
@@ -1056,6 +1062,8 @@ def parse(parser, argv):
     try:
         return parser.parse_args(argv)
     except SystemExit as e:
+        if e.code == 0:  # --help
+            raise
         raise UsageError('bad arguments: %r' % (argv,)) from e
 
 
