@@ -58,7 +58,8 @@ var (
 	// where an object was required.
 	ErrNotObject = errors.New("pyjson: not a JSON object")
 	// ErrUnsupported reports a Go value with no JSON form (a channel, a
-	// function, a complex number, a map with keys that are not strings).
+	// function, a complex number, a map whose keys are neither strings nor
+	// integers).
 	ErrUnsupported = errors.New("pyjson: unsupported value")
 )
 
