@@ -289,7 +289,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	now := m.now()
 	if !s.loaded {
 		// SaveEveryRequest on an untouched session: Django's save() loads it.
-		s.loadLocked()
+		s.loadLocked(s.ctx)
 		if s.loadErr != nil {
 			return s.loadErr
 		}

@@ -167,14 +167,14 @@ func trimOWS(s string) string {
 // loadLocked loads the session data once: the first cookie value that names
 // a live record wins. A key that names no record is dropped (no session
 // fixation) and no record is created.
-func (s *Session) loadLocked() {
+func (s *Session) loadLocked(ctx context.Context) {
 	if s.loaded {
 		return
 	}
 	s.loaded = true
 	s.scanLocked()
 	for i := 0; i < s.ncands; i++ {
-		data, shared, found, err := s.m.load(s.ctx, s.cands[i])
+		data, shared, found, err := s.m.load(ctx, s.cands[i])
 		if err != nil {
 			s.loadErr = err
 			s.key = ""
@@ -193,7 +193,7 @@ func (s *Session) loadLocked() {
 
 // writableLocked loads the session and makes its map private to it.
 func (s *Session) writableLocked() {
-	s.loadLocked()
+	s.loadLocked(s.ctx)
 	if s.shared {
 		s.data = deepCopyMap(s.data)
 		s.shared = false
@@ -205,7 +205,7 @@ func (s *Session) writableLocked() {
 
 func (s *Session) readLocked() {
 	s.accessed = true
-	s.loadLocked()
+	s.loadLocked(s.ctx)
 }
 
 func (s *Session) markModified() {
@@ -460,10 +460,7 @@ func (s *Session) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accessed = true
-	if !s.loaded {
-		s.ctx = ctxOr(ctx, s.ctx)
-		s.loadLocked()
-	}
+	s.loadLocked(ctxOr(ctx, s.ctx))
 	if s.loadErr != nil {
 		s.errSeen = true
 		return s.loadErr
@@ -490,7 +487,7 @@ func ctxOr(ctx, def context.Context) context.Context {
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.loadLocked()
+	s.loadLocked(ctxOr(ctx, s.ctx))
 	if s.loadErr != nil {
 		s.errSeen = true
 		return s.loadErr
@@ -618,7 +615,8 @@ func (s *Session) Flush(ctx context.Context) error {
 func (s *Session) CycleKey(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.readLocked()
+	s.accessed = true
+	s.loadLocked(ctxOr(ctx, s.ctx))
 	if s.loadErr != nil {
 		s.errSeen = true
 		return s.loadErr
