@@ -14,7 +14,9 @@ const DefaultMaxPayload = 1 << 20
 // Django's TimestampSigner does, so that a maximum age can be enforced when
 // they come back. It also carries Django's sign_object/unsign_object (the
 // engine of Dumps and Loads). The zero value is not usable: Key must be
-// set. Salt defaults to DefaultTimestampSalt.
+// set. Salt defaults to DefaultTimestampSalt; the methods of the embedded
+// Signer, called directly (ts.Signer.Sign), default to DefaultSalt instead,
+// as Django's do for a Signer.
 type TimestampSigner struct {
 	Signer
 	// Now is the clock; nil means time.Now. Signatures hold whole seconds.
