@@ -46,8 +46,8 @@ type impl struct {
 
 func untouched(w http.ResponseWriter, r *http.Request) { body(w) }
 
-func djsessionImpl(tb testing.TB, name string, store session.Store) impl {
-	m, err := session.New(store, session.Config{SecretKey: secret})
+func djsessionImpl(tb testing.TB, name string, store session.Store, codec session.Codec) impl {
+	m, err := session.New(store, session.Config{SecretKey: secret, Codec: codec})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -179,8 +179,14 @@ func gorillaImpl() impl {
 
 func impls(tb testing.TB) []impl {
 	return []impl{
-		djsessionImpl(tb, "djsession", memory.New(memory.Options{MaxEntries: 1 << 20})),
-		djsessionImpl(tb, "djsession-signed", bytesOnly{memory.New(memory.Options{MaxEntries: 1 << 20})}),
+		// The memory store with its defaults (at most 10000 sessions).
+		djsessionImpl(tb, "djsession", memory.New(memory.Options{}), nil),
+		// The same store seen as a byte store: Django's signed format, as
+		// with a database, file or Redis store.
+		djsessionImpl(tb, "djsession-signed", bytesOnly{memory.New(memory.Options{})}, nil),
+		// A byte store with unsigned JSON (the alternative to value
+		// snapshots for an in-process store).
+		djsessionImpl(tb, "djsession-json", bytesOnly{memory.New(memory.Options{})}, session.JSONCodec{}),
 		scsImpl(),
 		gorillaImpl(),
 	}

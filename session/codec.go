@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/djsession/djsession/internal/pyjson"
 )
@@ -40,19 +41,29 @@ func (JSONCodec) Decode(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// snapshot returns a fresh copy of vals in JSON form, for a ValueStore: the
-// values a load from any other store would give back.
-func snapshot(vals map[string]any) (map[string]any, error) {
-	if len(vals) == 0 {
-		return map[string]any{}, nil
+// normalizeInPlace puts every value of m in its JSON form, the value a load
+// from any other store would give back: strings, bool, nil, int64 and
+// float64 stay as they are (nothing to copy: they are immutable), other
+// values are replaced by pyjson.Normalize's copy.
+func normalizeInPlace(m map[string]any) error {
+	for k, v := range m {
+		if !utf8.ValidString(k) {
+			return pyjson.ErrInvalidUTF8
+		}
+		switch x := v.(type) {
+		case nil, bool, int64, float64:
+			continue
+		case string:
+			if !utf8.ValidString(x) {
+				return pyjson.ErrInvalidUTF8
+			}
+			continue
+		}
+		n, err := pyjson.Normalize(v)
+		if err != nil {
+			return err
+		}
+		m[k] = n
 	}
-	n, err := pyjson.Normalize(vals)
-	if err != nil {
-		return nil, fmt.Errorf("session: encoding the session data: %w", err)
-	}
-	m, ok := n.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("session: encoding the session data: got %T", n)
-	}
-	return m, nil
+	return nil
 }

@@ -94,8 +94,9 @@ func TestPatchVaryAndCacheControl(t *testing.T) {
 			if tc.cc != nil {
 				h["Cache-Control"] = tc.cc
 			}
-			patchVary(h)
-			preventSharedCaching(h)
+			var hs headerSlots
+			patchVary(h, &hs)
+			preventSharedCaching(h, &hs)
 			if got := h.Get("Vary"); got != tc.wantVary || len(h["Vary"]) != 1 {
 				t.Errorf("Vary = %q, want %q", h["Vary"], tc.wantVary)
 			}

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -183,22 +182,6 @@ func (m *Manager) corrupt(ctx context.Context, err error) {
 	m.logger.WarnContext(ctx, "session: session data corrupted", "err", err)
 }
 
-// save writes vals under key.
-func (m *Manager) save(ctx context.Context, key string, vals map[string]any, date time.Time, mustCreate bool) error {
-	if m.vstore != nil {
-		snap, err := snapshot(vals)
-		if err != nil {
-			return err
-		}
-		return m.vstore.SaveValues(ctx, key, snap, date, mustCreate)
-	}
-	data, err := m.codec.Encode(vals)
-	if err != nil {
-		return fmt.Errorf("session: encoding the session data: %w", err)
-	}
-	return m.store.Save(ctx, key, data, date, mustCreate)
-}
-
 // DefaultErrorHandler returns the ErrorHandler used when Config.ErrorHandler
 // is nil: for an error matching ErrSessionInterrupted it answers 400 Bad
 // Request with Django's message; for anything else it logs the error
@@ -225,6 +208,7 @@ func DefaultErrorHandler(logger *slog.Logger) func(w http.ResponseWriter, r *htt
 // session when they say so. It runs once, before the first byte of the
 // response. A non-nil error goes to the ErrorHandler.
 func (m *Manager) commit(st *requestState, h http.Header, status int) error {
+	hs := &st.slots
 	s := st.sess.Load()
 	if s == nil {
 		if !m.cfg.SaveEveryRequest {
@@ -243,9 +227,9 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 				had = true
 			}
 			if had {
-				replaceSetCookie(h, m.cfg.CookieName, m.deleteLine)
-				patchVary(h)
-				preventSharedCaching(h)
+				replaceSetCookie(h, hs, m.cfg.CookieName, m.deleteLine)
+				patchVary(h, hs)
+				preventSharedCaching(h, hs)
 			}
 			return nil
 		}
@@ -262,13 +246,13 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	// empty session (flushed, or its cookie did not hold a valid key)
 	// deletes the cookie, whatever the status.
 	if s.hadCookie && empty {
-		replaceSetCookie(h, m.cfg.CookieName, m.deleteLine)
-		patchVary(h)
-		preventSharedCaching(h)
+		replaceSetCookie(h, hs, m.cfg.CookieName, m.deleteLine)
+		patchVary(h, hs)
+		preventSharedCaching(h, hs)
 		return nil
 	}
 	if accessed {
-		patchVary(h)
+		patchVary(h, hs)
 	}
 	if s.loadErr != nil {
 		switch {
@@ -301,16 +285,38 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 			return err
 		}
 	}
-	replaceSetCookie(h, m.cfg.CookieName, m.cookieLine(s.key, s.expiryLocked(now), now))
-	preventSharedCaching(h)
+	replaceSetCookie(h, hs, m.cfg.CookieName, m.cookieLine(s.key, s.expiryLocked(now), now))
+	preventSharedCaching(h, hs)
 	return nil
 }
 
+// headerSlots hold the header values the middleware adds, inside the
+// request state, so that adding them allocates nothing. Each value is
+// handed to the header as a slice of length and capacity 1: an append to it
+// makes a new array.
+type headerSlots [3]string
+
+const (
+	slotSetCookie = iota
+	slotVary
+	slotCacheControl
+)
+
+// value returns a one-element header value backed by slot i (a new slice
+// when hs is nil).
+func (hs *headerSlots) value(i int, v string) []string {
+	if hs == nil {
+		return []string{v}
+	}
+	hs[i] = v
+	return hs[i : i+1 : i+1]
+}
+
 // replaceSetCookie sets line as the only Set-Cookie header for name.
-func replaceSetCookie(h http.Header, name, line string) {
+func replaceSetCookie(h http.Header, hs *headerSlots, name, line string) {
 	lines := h["Set-Cookie"]
 	if len(lines) == 0 {
-		h["Set-Cookie"] = []string{line}
+		h["Set-Cookie"] = hs.value(slotSetCookie, line)
 		return
 	}
 	out := lines[:0]
@@ -331,10 +337,10 @@ func setCookieName(line string) string {
 // patchVary adds Cookie to the Vary header as Django's patch_vary_headers
 // does: existing tokens are kept, the comparison ignores case, and "*"
 // makes the header "*".
-func patchVary(h http.Header) {
+func patchVary(h http.Header, hs *headerSlots) {
 	vs := h["Vary"]
 	if len(vs) == 0 {
-		h["Vary"] = []string{"Cookie"}
+		h["Vary"] = hs.value(slotVary, "Cookie")
 		return
 	}
 	for _, v := range vs {
@@ -358,7 +364,7 @@ func patchVary(h http.Header) {
 // cookie is never stored by a shared cache: a Cache-Control with no-store
 // or private (without field names) is kept, anything else is replaced by
 // "private, no-store".
-func preventSharedCaching(h http.Header) {
+func preventSharedCaching(h http.Header, hs *headerSlots) {
 	for _, v := range h["Cache-Control"] {
 		for v != "" {
 			var tok string
@@ -369,5 +375,5 @@ func preventSharedCaching(h http.Header) {
 			}
 		}
 	}
-	h["Cache-Control"] = []string{"private, no-store"}
+	h["Cache-Control"] = hs.value(slotCacheControl, "private, no-store")
 }

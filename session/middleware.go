@@ -25,11 +25,12 @@ type ctxKey struct{}
 // wrapping its parent with context.WithValue).
 type requestState struct {
 	context.Context
-	m    *Manager
-	orig *http.Request           // the incoming request
-	sess atomic.Pointer[Session] // made on the first FromRequest
-	rw   responseWriter
-	req  http.Request // the request given to the handler: a copy of orig with this context
+	m     *Manager
+	orig  *http.Request           // the incoming request
+	sess  atomic.Pointer[Session] // made on the first FromRequest
+	rw    responseWriter
+	slots headerSlots
+	req   http.Request // the request given to the handler: a copy of orig with this context
 }
 
 // Value returns the request's Session for this package's key and asks the

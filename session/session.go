@@ -62,11 +62,13 @@ type Session struct {
 	scanned   bool
 	hadCookie bool // the request had a cookie with the session's name
 
-	data    map[string]any
-	shared  bool // data is a ValueStore snapshot: copy before writing or handing out containers
-	loaded  bool
-	loadErr error // the store could not load the session
-	errSeen bool  // loadErr was returned to the handler by an explicit call
+	data     map[string]any
+	shared   bool            // data is a ValueStore snapshot: copy the map before writing
+	borrowed bool            // lists and maps in data may belong to a snapshot…
+	owned    map[string]bool // …except under these keys, copied or set during this request
+	loaded   bool
+	loadErr  error // the store could not load the session
+	errSeen  bool  // loadErr was returned to the handler by an explicit call
 
 	accessed  bool // Django's accessed
 	modified  bool // Django's modified
@@ -183,7 +185,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 		}
 		if found {
 			s.key, s.verified = s.cands[i], true
-			s.data, s.shared = data, shared
+			s.data, s.shared, s.borrowed = data, shared, shared
 			return
 		}
 	}
@@ -195,7 +197,9 @@ func (s *Session) loadLocked(ctx context.Context) {
 func (s *Session) writableLocked() {
 	s.loadLocked(s.ctx)
 	if s.shared {
-		s.data = deepCopyMap(s.data)
+		// Copy on write: the snapshot's lists and maps stay shared
+		// (borrowed) and are copied only when handed out.
+		s.data = maps.Clone(s.data)
 		s.shared = false
 	}
 	if s.data == nil {
@@ -213,13 +217,46 @@ func (s *Session) markModified() {
 	s.dirty = true
 }
 
-// out returns v for the caller: a nested list or map of a store snapshot is
-// copied so that the caller may modify it.
-func (s *Session) out(v any) any {
-	if s.shared {
-		return deepCopy(v)
+// out returns the value v under key for the caller. A list or map that
+// belongs to a store snapshot is first replaced, in the session, by a copy
+// that the session owns: the caller may then modify it in place, as with
+// Django's session, without touching the snapshot that other requests read.
+func (s *Session) out(key string, v any) any {
+	if !s.borrowed || s.owned[key] || !isContainer(v) {
+		return v
 	}
+	if s.shared {
+		s.data = maps.Clone(s.data)
+		s.shared = false
+	}
+	v = deepCopy(v)
+	s.data[key] = v
+	s.own(key)
 	return v
+}
+
+// own records that the list or map under key is the session's own.
+func (s *Session) own(key string) {
+	if s.owned == nil {
+		s.owned = make(map[string]bool)
+	}
+	s.owned[key] = true
+}
+
+func isContainer(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
+}
+
+// put stores v under key in the writable map.
+func (s *Session) put(key string, v any) {
+	s.data[key] = v
+	if s.borrowed && isContainer(v) {
+		s.own(key)
+	}
 }
 
 // Get returns the value stored under key and whether it is there (Django's
@@ -231,7 +268,7 @@ func (s *Session) Get(key string) (value any, ok bool) {
 	defer s.mu.Unlock()
 	s.readLocked()
 	v, ok := s.data[key]
-	return s.out(v), ok
+	return s.out(key, v), ok
 }
 
 // GetDefault returns the value stored under key, or def when there is none
@@ -257,7 +294,7 @@ func (s *Session) Set(key string, value any) {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.writableLocked()
-	s.data[key] = value
+	s.put(key, value)
 	s.markModified()
 }
 
@@ -269,10 +306,10 @@ func (s *Session) SetDefault(key string, value any) any {
 	defer s.mu.Unlock()
 	s.readLocked()
 	if v, ok := s.data[key]; ok {
-		return s.out(v)
+		return s.out(key, v)
 	}
 	s.writableLocked()
-	s.data[key] = value
+	s.put(key, value)
 	s.markModified()
 	return value
 }
@@ -284,7 +321,9 @@ func (s *Session) Update(values map[string]any) {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.writableLocked()
-	maps.Copy(s.data, values)
+	for k, v := range values {
+		s.put(k, v)
+	}
 	s.markModified()
 }
 
@@ -305,8 +344,9 @@ func (s *Session) Pop(key string) (value any, ok bool) {
 		return nil, false
 	}
 	s.writableLocked()
-	value = s.data[key]
+	value = s.out(key, s.data[key])
 	delete(s.data, key)
+	delete(s.owned, key)
 	s.markModified()
 	return value, true
 }
@@ -335,7 +375,7 @@ func (s *Session) Values() []any {
 	keys := slices.Sorted(maps.Keys(s.data))
 	vals := make([]any, len(keys))
 	for i, k := range keys {
-		vals[i] = s.out(s.data[k])
+		vals[i] = s.out(k, s.data[k])
 	}
 	return vals
 }
@@ -348,7 +388,7 @@ func (s *Session) Items() []Item {
 	keys := slices.Sorted(maps.Keys(s.data))
 	items := make([]Item, len(keys))
 	for i, k := range keys {
-		items[i] = Item{Key: k, Value: s.out(s.data[k])}
+		items[i] = Item{Key: k, Value: s.out(k, s.data[k])}
 	}
 	return items
 }
@@ -362,7 +402,7 @@ func (s *Session) All() iter.Seq2[string, any] {
 		for _, k := range s.Keys() {
 			s.mu.Lock()
 			v, ok := s.data[k]
-			v = s.out(v)
+			v = s.out(k, v)
 			s.mu.Unlock()
 			if ok && !yield(k, v) {
 				return
@@ -403,7 +443,7 @@ func (s *Session) Clear() {
 	defer s.mu.Unlock()
 	s.scanLocked()
 	s.data = make(map[string]any)
-	s.shared = false
+	s.shared, s.borrowed, s.owned = false, false, nil
 	s.loaded = true
 	s.accessed = true
 	s.markModified()
@@ -507,7 +547,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 			return err
 		}
 	default:
-		err := s.m.save(ctx, s.key, s.data, e.date, false)
+		err := s.storeLocked(ctx, s.key, e.date, false)
 		if errors.Is(err, ErrNotFound) {
 			if !s.verified {
 				// The key came from the cookie and was never looked up
@@ -528,11 +568,36 @@ func (s *Session) saveLocked(ctx context.Context) error {
 	return nil
 }
 
+// storeLocked writes the session's data under key. For a ValueStore the
+// data map itself becomes the store's snapshot: its values are put in their
+// JSON form in place (scalars are kept, lists and maps are copied), and the
+// session copies the map before its next write.
+func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, mustCreate bool) error {
+	if vs := s.m.vstore; vs != nil {
+		if !s.shared {
+			if err := normalizeInPlace(s.data); err != nil {
+				return fmt.Errorf("session: encoding the session data: %w", err)
+			}
+		}
+		if err := vs.SaveValues(ctx, key, s.data, date, mustCreate); err != nil {
+			return err
+		}
+		// The map and everything in it now belong to the store.
+		s.shared, s.borrowed, s.owned = true, true, nil
+		return nil
+	}
+	data, err := s.m.codec.Encode(s.data)
+	if err != nil {
+		return fmt.Errorf("session: encoding the session data: %w", err)
+	}
+	return s.m.store.Save(ctx, key, data, date, mustCreate)
+}
+
 // createLocked saves the data under a new random key (Django's create()).
 func (s *Session) createLocked(ctx context.Context, date time.Time) error {
 	for range maxCreateAttempts {
 		k := s.m.newKey()
-		err := s.m.save(ctx, k, s.data, date, true)
+		err := s.storeLocked(ctx, k, date, true)
 		if errors.Is(err, ErrKeyExists) {
 			continue
 		}
@@ -597,7 +662,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		}
 	}
 	s.data = make(map[string]any)
-	s.shared = false
+	s.shared, s.borrowed, s.owned = false, false, nil
 	s.loaded = true
 	s.loadErr = nil
 	s.key, s.verified = "", false

@@ -522,3 +522,43 @@ func TestPositiveInfinity(t *testing.T) {
 }
 
 var _ = io.Discard
+
+func TestStoredSnapshotsAreNeverChangedInPlace(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		f := newFixture(t, kind, session.Config{})
+		f.handle("/setup", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+			s.Set("list", []any{"x"})
+			s.Set("n", 1)
+			if err := s.Save(r.Context()); err != nil {
+				t.Fatal(err)
+			}
+			key := s.Key()
+			// Writes after an explicit save change the session, not the
+			// record the store holds, until the next save.
+			s.Set("n", 2)
+			s.Set("extra", true)
+			if l, _ := s.Get("list"); l != nil {
+				l.([]any)[0] = "mutated after save"
+			}
+			vals, _, _ := f.stored(key)
+			if vals["n"] != int64(1) || vals["extra"] != nil || !reflect.DeepEqual(vals["list"], []any{"x"}) {
+				t.Errorf("the stored record changed before the next save: %#v", vals)
+			}
+		})
+		f.get("/setup")
+		f.handle("/write-then-mutate", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+			s.Set("other", 1) // copy on write of the loaded snapshot
+			l, _ := s.Get("list")
+			l.([]any)[0] = "mutated"
+			w.WriteHeader(500) // nothing saved
+		})
+		f.get("/write-then-mutate")
+		// As in Django, a list changed in place is part of the session and
+		// is saved with the next save of the modified session; the request
+		// answered 500 saved nothing.
+		vals, _, _ := f.stored(f.jarKey())
+		if !reflect.DeepEqual(vals, map[string]any{"list": []any{"mutated after save"}, "n": int64(2), "extra": true}) {
+			t.Errorf("stored = %#v", vals)
+		}
+	})
+}
