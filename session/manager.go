@@ -281,7 +281,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	if s.dirty || !s.saved {
 		// The handler's work is done: its session is saved even if the
 		// client has gone away meanwhile.
-		if err := s.saveLocked(context.WithoutCancel(s.ctx)); err != nil {
+		if err := s.saveLocked(&st.detached); err != nil {
 			return err
 		}
 	}

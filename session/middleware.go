@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
 )
 
 // ErrResponseReplaced is matched by the error that the middleware's
@@ -25,12 +26,13 @@ type ctxKey struct{}
 // wrapping its parent with context.WithValue).
 type requestState struct {
 	context.Context
-	m     *Manager
-	orig  *http.Request           // the incoming request
-	sess  atomic.Pointer[Session] // made on the first FromRequest
-	rw    responseWriter
-	slots headerSlots
-	req   http.Request // the request given to the handler: a copy of orig with this context
+	m        *Manager
+	orig     *http.Request           // the incoming request
+	sess     atomic.Pointer[Session] // made on the first FromRequest
+	rw       responseWriter
+	slots    headerSlots
+	detached detachedContext
+	req      http.Request // the request given to the handler: a copy of orig with this context
 }
 
 // Value returns the request's Session for this package's key and asks the
@@ -41,6 +43,17 @@ func (st *requestState) Value(key any) any {
 	}
 	return st.Context.Value(key)
 }
+
+// detachedContext is context.WithoutCancel for the request's context,
+// kept inside the request state: the middleware's own save runs even when
+// the client has gone away.
+type detachedContext struct{ st *requestState }
+
+func (detachedContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (detachedContext) Done() <-chan struct{}       { return nil }
+func (detachedContext) Err() error                  { return nil }
+func (c *detachedContext) Value(key any) any        { return c.st.Value(key) }
+func (c *detachedContext) String() string           { return "session.detachedContext" }
 
 // session returns the request's Session, making it on first use: a
 // request whose handler never asks for its session allocates none.
@@ -111,6 +124,7 @@ type middleware struct {
 // ServeHTTP runs the handler with the request's session and commits it.
 func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &requestState{Context: r.Context(), m: h.m, orig: r}
+	st.detached.st = st
 	st.rw.w = w
 	st.rw.st = st
 	// WithContext is inlined and its copy does not escape: the request
