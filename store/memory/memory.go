@@ -285,9 +285,27 @@ func (s *Store) cullEntries(now int64) {
 	if len(s.entries) < s.max {
 		return
 	}
+	// Drop the least recently used entries from the map and the list, then
+	// rebuild the heap once (linear) instead of removing each (n log n).
 	n := max(len(s.entries)/s.cull, 1)
 	for ; n > 0 && s.lru.next != &s.lru; n-- {
-		s.remove(s.lru.next)
+		e := s.lru.next
+		delete(s.entries, e.key)
+		e.prev.next, e.next.prev = e.next, e.prev
+		e.prev, e.next = nil, nil
+		e.hidx = -1
+	}
+	kept := s.heap[:0]
+	for _, e := range s.heap {
+		if e.hidx >= 0 {
+			e.hidx = len(kept)
+			kept = append(kept, e)
+		}
+	}
+	clear(s.heap[len(kept):])
+	s.heap = kept
+	for i := len(s.heap)/2 - 1; i >= 0; i-- {
+		s.down(i)
 	}
 }
 

@@ -214,3 +214,41 @@ func TestCancelledContext(t *testing.T) {
 		t.Fatalf("Save = %v, want context.Canceled", err)
 	}
 }
+
+func TestExpiryOrderSurvivesCulls(t *testing.T) {
+	clk := &clock{t: time.Unix(1700000000, 0)}
+	s := memory.New(memory.Options{MaxEntries: 300, Now: clk.Now})
+	// A model of what the store must hold: key -> expiry.
+	model := map[string]time.Time{}
+	for i := range 1000 {
+		key := fmt.Sprintf("key%05d", i)
+		exp := clk.Now().Add(time.Duration((i*7919)%600+1) * time.Second)
+		if err := s.Save(bg, key, []byte("x"), exp, true); err != nil {
+			t.Fatal(err)
+		}
+		model[key] = exp
+	}
+	// Culls dropped some records; the survivors are still ordered by expiry.
+	for k := range model {
+		if ok, _ := s.Exists(bg, k); !ok {
+			delete(model, k)
+		}
+	}
+	if len(model) != s.Len() || len(model) > 300 {
+		t.Fatalf("store holds %d records, the model %d", s.Len(), len(model))
+	}
+	for step := range 12 {
+		clk.Advance(50 * time.Second)
+		if err := s.ClearExpired(bg); err != nil {
+			t.Fatal(err)
+		}
+		for k, exp := range model {
+			if !exp.After(clk.Now()) {
+				delete(model, k)
+			}
+		}
+		if s.Len() != len(model) {
+			t.Fatalf("step %d: ClearExpired left %d records, want %d", step, s.Len(), len(model))
+		}
+	}
+}
