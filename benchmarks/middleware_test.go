@@ -243,9 +243,25 @@ func BenchmarkBare(b *testing.B) {
 	serve(b, http.HandlerFunc(untouched), request("sessionid=0123456789abcdefghijklmnopqrstuv"), false)
 }
 
+// ctxKey and contextOnly are the smallest middleware that makes a value
+// reachable from the request's context (context.WithValue plus
+// Request.WithContext), what any session middleware must at least do: the
+// floor of BenchmarkUntouched.
+type ctxKey struct{}
+
+type contextOnly struct{ next http.Handler }
+
+func (m *contextOnly) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, 1)))
+}
+
 // BenchmarkUntouched is a request that carries a session cookie and never
 // uses the session.
 func BenchmarkUntouched(b *testing.B) {
+	b.Run("context-only", func(b *testing.B) {
+		var h http.Handler = &contextOnly{next: http.HandlerFunc(untouched)}
+		serve(b, h, request("sessionid=0123456789abcdefghijklmnopqrstuv"), false)
+	})
 	for _, im := range impls(b) {
 		if im.name == "gorilla" {
 			continue // no middleware: the same as BenchmarkBare

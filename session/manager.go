@@ -208,13 +208,12 @@ func DefaultErrorHandler(logger *slog.Logger) func(w http.ResponseWriter, r *htt
 // session when they say so. It runs once, before the first byte of the
 // response. A non-nil error goes to the ErrorHandler.
 func (m *Manager) commit(st *requestState, h http.Header, status int) error {
-	hs := &st.slots
 	s := st.sess.Load()
 	if s == nil {
 		if !m.cfg.SaveEveryRequest {
 			// The handler never asked for its session: only Django's
 			// delete branch can apply, to a cookie that holds no valid key.
-			sc := cookieScanner{lines: st.orig.Header["Cookie"], name: m.cfg.CookieName}
+			sc := cookieScanner{lines: st.req.Header["Cookie"], name: m.cfg.CookieName}
 			had := false
 			for {
 				v, ok := sc.next()
@@ -227,9 +226,9 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 				had = true
 			}
 			if had {
-				replaceSetCookie(h, hs, m.cfg.CookieName, m.deleteLine)
-				patchVary(h, hs)
-				preventSharedCaching(h, hs)
+				replaceSetCookie(h, nil, m.cfg.CookieName, m.deleteLine)
+				patchVary(h, nil)
+				preventSharedCaching(h, nil)
 			}
 			return nil
 		}
@@ -238,6 +237,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.committed = true
+	hs := &s.slots
 	s.scanLocked()
 	accessed, modified := s.accessed, s.modified
 	empty := s.emptyLocked()
@@ -281,7 +281,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	if s.dirty || !s.saved {
 		// The handler's work is done: its session is saved even if the
 		// client has gone away meanwhile.
-		if err := s.saveLocked(&st.detached); err != nil {
+		if err := s.saveLocked(&s.detached); err != nil {
 			return err
 		}
 	}

@@ -26,13 +26,10 @@ type ctxKey struct{}
 // wrapping its parent with context.WithValue).
 type requestState struct {
 	context.Context
-	m        *Manager
-	orig     *http.Request           // the incoming request
-	sess     atomic.Pointer[Session] // made on the first FromRequest
-	rw       responseWriter
-	slots    headerSlots
-	detached detachedContext
-	req      http.Request // the request given to the handler: a copy of orig with this context
+	m    *Manager
+	sess atomic.Pointer[Session] // made on the first FromRequest
+	rw   responseWriter
+	req  http.Request // the request given to the handler: a copy of the incoming one with this context
 }
 
 // Value returns the request's Session for this package's key and asks the
@@ -49,6 +46,9 @@ func (st *requestState) Value(key any) any {
 // the client has gone away.
 type detachedContext struct{ st *requestState }
 
+// (It lives in the Session, with the header slots: a request whose handler
+// never asks for its session does not pay for them.)
+
 func (detachedContext) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (detachedContext) Done() <-chan struct{}       { return nil }
 func (detachedContext) Err() error                  { return nil }
@@ -61,7 +61,8 @@ func (st *requestState) session() *Session {
 	if s := st.sess.Load(); s != nil {
 		return s
 	}
-	s := &Session{m: st.m, ctx: st, req: st.orig}
+	s := &Session{m: st.m, ctx: st, req: &st.req}
+	s.detached.st = st
 	if st.sess.CompareAndSwap(nil, s) {
 		return s
 	}
@@ -123,8 +124,7 @@ type middleware struct {
 
 // ServeHTTP runs the handler with the request's session and commits it.
 func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	st := &requestState{Context: r.Context(), m: h.m, orig: r}
-	st.detached.st = st
+	st := &requestState{Context: r.Context(), m: h.m}
 	st.rw.w = w
 	st.rw.st = st
 	// WithContext is inlined and its copy does not escape: the request

@@ -52,7 +52,10 @@ type Session struct {
 	mu  sync.Mutex
 	m   *Manager
 	ctx context.Context // the request's context, for lazy loads
-	req *http.Request   // the incoming request: its Cookie header
+	req *http.Request   // the request: its Cookie header
+
+	slots    headerSlots     // values of the headers the middleware adds
+	detached detachedContext // the request's context without its cancellation, for the middleware's save
 
 	key      string // current key; "" means none (Django's None)
 	verified bool   // key was found in, or written to, the store
