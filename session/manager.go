@@ -273,7 +273,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	now := m.now()
 	if !s.loaded {
 		// SaveEveryRequest on an untouched session: Django's save() loads it.
-		s.loadLocked(s.ctx)
+		s.loadLocked(s.st)
 		if s.loadErr != nil {
 			return s.loadErr
 		}

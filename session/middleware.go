@@ -61,7 +61,7 @@ func (st *requestState) session() *Session {
 	if s := st.sess.Load(); s != nil {
 		return s
 	}
-	s := &Session{m: st.m, ctx: st, req: &st.req}
+	s := &Session{m: st.m, st: st}
 	s.detached.st = st
 	if st.sess.CompareAndSwap(nil, s) {
 		return s

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"maps"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -49,30 +48,27 @@ type Item struct {
 // Its methods are safe for concurrent use by the goroutines of one request.
 // A Session must not be used after its request has finished.
 type Session struct {
-	mu  sync.Mutex
-	m   *Manager
-	ctx context.Context // the request's context, for lazy loads
-	req *http.Request   // the request: its Cookie header
+	mu sync.Mutex
+	m  *Manager
+	st *requestState // the request: its context (for lazy loads) and its Cookie header
 
 	slots    headerSlots     // values of the headers the middleware adds
 	detached detachedContext // the request's context without its cancellation, for the middleware's save
 
-	key      string // current key; "" means none (Django's None)
-	verified bool   // key was found in, or written to, the store
+	key     string          // current key; "" means none (Django's None)
+	cands   []string        // valid keys from the request's cookies (at most maxCandidates)
+	cand0   [1]string       // cands' array for the usual single cookie
+	data    map[string]any  // the session's values
+	owned   map[string]bool // keys whose lists and maps are the session's own, copied or set during this request
+	loadErr error           // the store could not load the session
 
-	cands     [maxCandidates]string // valid keys from the request's cookies
-	ncands    int
-	scanned   bool
+	verified  bool // key was found in, or written to, the store
+	scanned   bool // cands and hadCookie are known
 	hadCookie bool // the request had a cookie with the session's name
-
-	data     map[string]any
-	shared   bool            // data is a ValueStore snapshot: copy the map before writing
-	borrowed bool            // lists and maps in data may belong to a snapshot…
-	owned    map[string]bool // …except under these keys, copied or set during this request
-	loaded   bool
-	loadErr  error // the store could not load the session
-	errSeen  bool  // loadErr was returned to the handler by an explicit call
-
+	loaded    bool // data holds the loaded (or cleared) values
+	shared    bool // data is a ValueStore snapshot: copy the map before writing
+	borrowed  bool // lists and maps in data may belong to a snapshot (except the owned ones)
+	errSeen   bool // loadErr was returned to the handler by an explicit call
 	accessed  bool // Django's accessed
 	modified  bool // Django's modified
 	dirty     bool // changed since the last successful save
@@ -86,23 +82,20 @@ func (s *Session) scanLocked() {
 		return
 	}
 	s.scanned = true
-	if s.req == nil {
-		return
-	}
-	sc := cookieScanner{lines: s.req.Header["Cookie"], name: s.m.cfg.CookieName}
+	s.cands = s.cand0[:0]
+	sc := cookieScanner{lines: s.st.req.Header["Cookie"], name: s.m.cfg.CookieName}
 	for {
 		value, ok := sc.next()
 		if !ok {
 			break
 		}
 		s.hadCookie = true
-		if !ValidKey(value) || s.ncands == maxCandidates || slices.Contains(s.cands[:s.ncands], value) {
+		if !ValidKey(value) || len(s.cands) == maxCandidates || slices.Contains(s.cands, value) {
 			continue
 		}
-		s.cands[s.ncands] = value
-		s.ncands++
+		s.cands = append(s.cands, value)
 	}
-	if s.ncands > 0 {
+	if len(s.cands) > 0 {
 		s.key = s.cands[0]
 	}
 }
@@ -178,7 +171,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 	}
 	s.loaded = true
 	s.scanLocked()
-	for i := 0; i < s.ncands; i++ {
+	for i := range s.cands {
 		data, shared, found, err := s.m.load(ctx, s.cands[i])
 		if err != nil {
 			s.loadErr = err
@@ -198,7 +191,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 
 // writableLocked loads the session and makes its map private to it.
 func (s *Session) writableLocked() {
-	s.loadLocked(s.ctx)
+	s.loadLocked(s.st)
 	if s.shared {
 		// Copy on write: the snapshot's lists and maps stay shared
 		// (borrowed) and are copied only when handed out.
@@ -212,7 +205,7 @@ func (s *Session) writableLocked() {
 
 func (s *Session) readLocked() {
 	s.accessed = true
-	s.loadLocked(s.ctx)
+	s.loadLocked(s.st)
 }
 
 func (s *Session) markModified() {
@@ -503,7 +496,7 @@ func (s *Session) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accessed = true
-	s.loadLocked(ctxOr(ctx, s.ctx))
+	s.loadLocked(ctxOr(ctx, s.st))
 	if s.loadErr != nil {
 		s.errSeen = true
 		return s.loadErr
@@ -530,7 +523,7 @@ func ctxOr(ctx, def context.Context) context.Context {
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.loadLocked(ctxOr(ctx, s.ctx))
+	s.loadLocked(ctxOr(ctx, s.st))
 	if s.loadErr != nil {
 		s.errSeen = true
 		return s.loadErr
@@ -647,7 +640,7 @@ func (s *Session) liveKeysLocked() []string {
 		}
 		return []string{s.key}
 	}
-	return s.cands[:s.ncands]
+	return s.cands
 }
 
 // Flush ends the session (Django's flush(), used by logout): it removes
@@ -669,7 +662,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	s.loaded = true
 	s.loadErr = nil
 	s.key, s.verified = "", false
-	s.ncands = 0
+	s.cands = nil
 	s.accessed = true
 	s.markModified()
 	return err
@@ -684,7 +677,7 @@ func (s *Session) CycleKey(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accessed = true
-	s.loadLocked(ctxOr(ctx, s.ctx))
+	s.loadLocked(ctxOr(ctx, s.st))
 	if s.loadErr != nil {
 		s.errSeen = true
 		return s.loadErr
