@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/cookie"
+	"github.com/djsession/djsession/internal/pyjson"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/signing"
+	"github.com/djsession/djsession/store/sqlstore"
+	"github.com/djsession/djsession/store/sqlstore/mysql"
+	"github.com/djsession/djsession/store/sqlstore/postgres"
+	"github.com/djsession/djsession/store/sqlstore/sqlite"
+)
+
+// defaultSQLitePath is the demo site's database file (cmd/sessiondemo with
+// its default data folder), relative to the working directory.
+const defaultSQLitePath = "sessiondemo-data/sessions.sqlite3"
+
+// pingTimeout bounds the first contact with a database server.
+const pingTimeout = 15 * time.Second
+
+// openStore opens the engine that o names. create says whether a missing
+// SQLite file (and its folder) may be created; otherwise a missing file is
+// an error, so that a mistyped path does not silently make an empty
+// database. On failure it has printed the message and returns the exit code.
+func openStore(ctx context.Context, cmd string, o *opts, create bool, stderr io.Writer) (*sqlstore.Store, int) {
+	engine := strings.ToLower(strings.TrimSpace(o.engine))
+	if engine == "" {
+		engine = "sqlite"
+	}
+	sopts := sqlstore.Options{TableName: o.table}
+	fail := func(format string, a ...any) (*sqlstore.Store, int) {
+		fmt.Fprintf(stderr, "sessionctl %s: %s\n", cmd, fmt.Sprintf(format, a...))
+		return nil, exitStoreErr
+	}
+	var (
+		db  *sql.DB
+		st  *sqlstore.Store
+		err error
+	)
+	switch engine {
+	case "memory":
+		return nil, usageError(stderr, cmd, "the memory engine keeps sessions inside one running process; a command cannot reach them (use sqlite, postgres or mysql)")
+	case "sqlite", "sqlite3":
+		path := o.dsn
+		if path == "" {
+			path = defaultSQLitePath
+		}
+		if create {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return fail("creating the folder of %s: %v", path, err)
+			}
+		} else if path != ":memory:" {
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				return fail("SQLite database %s does not exist (run 'sessionctl migrate' to create it, or pass --dsn)", path)
+			}
+		}
+		if db, err = sqlite.Open(path); err != nil {
+			return fail("opening SQLite database %s: %v", path, err)
+		}
+		st, err = sqlite.New(db, sopts)
+	case "postgres", "postgresql", "pgx":
+		if o.dsn == "" {
+			return nil, usageError(stderr, cmd, "--engine postgres needs --dsn postgres://user:password@host:5432/db (or SESSIONCTL_DSN)")
+		}
+		if db, err = postgres.Open(o.dsn); err != nil {
+			return fail("opening PostgreSQL: %v", err)
+		}
+		st, err = postgres.New(db, sopts)
+	case "mysql", "mariadb":
+		if o.dsn == "" {
+			return nil, usageError(stderr, cmd, "--engine mysql needs --dsn 'user:password@tcp(host:3306)/db' (or SESSIONCTL_DSN)")
+		}
+		if db, err = mysql.Open(o.dsn); err != nil {
+			return fail("opening MySQL: %v", err)
+		}
+		st, err = mysql.New(db, sopts)
+	default:
+		return nil, usageError(stderr, cmd, fmt.Sprintf("unknown engine %q (use sqlite, postgres or mysql)", o.engine))
+	}
+	if err != nil {
+		db.Close()
+		if errors.Is(err, sqlstore.ErrInvalidTableName) {
+			return nil, usageError(stderr, cmd, fmt.Sprintf("--table %q: %v", o.table, err))
+		}
+		return fail("%v", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return fail("connecting to the %s database: %v", engine, err)
+	}
+	return st, exitOK
+}
+
+// closeStore closes the store and its database.
+func closeStore(st *sqlstore.Store) {
+	st.Close()
+	st.DB().Close()
+}
+
+func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		return usageError(stderr, "migrate", fmt.Sprintf("unexpected arguments %q", args))
+	}
+	st, code := openStore(ctx, "migrate", o, true, stderr)
+	if st == nil {
+		return code
+	}
+	defer closeStore(st)
+	if err := st.CreateTable(ctx); err != nil {
+		fmt.Fprintf(stderr, "sessionctl migrate: %v\n", err)
+		return exitStoreErr
+	}
+	fmt.Fprintf(stdout, "table %s is ready\n", st.TableName())
+	return exitOK
+}
+
+func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		return usageError(stderr, "clearsessions", fmt.Sprintf("unexpected arguments %q", args))
+	}
+	st, code := openStore(ctx, "clearsessions", o, false, stderr)
+	if st == nil {
+		return code
+	}
+	defer closeStore(st)
+	var store session.Store = st
+	if c, ok := store.(interface {
+		ClearExpiredCount(context.Context) (int64, error)
+	}); ok {
+		n, err := c.ClearExpiredCount(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "sessionctl clearsessions: %v\n", err)
+			return exitStoreErr
+		}
+		fmt.Fprintf(stdout, "removed %d expired session(s)\n", n)
+		return exitOK
+	}
+	if err := store.ClearExpired(ctx); err != nil {
+		fmt.Fprintf(stderr, "sessionctl clearsessions: %v\n", err)
+		return exitStoreErr
+	}
+	fmt.Fprintln(stdout, "expired sessions removed")
+	return exitOK
+}
+
+// secrets returns the secret key and the fallbacks, or false after printing
+// a usage error when there is no key.
+func secrets(cmd string, o *opts, stderr io.Writer) ([]byte, [][]byte, bool) {
+	if o.secretKey == "" {
+		usageError(stderr, cmd, "no secret key: pass --secret-key or set SECRET_KEY")
+		return nil, nil, false
+	}
+	var fb [][]byte
+	for _, k := range strings.Split(o.fallbacks, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			fb = append(fb, []byte(k))
+		}
+	}
+	return []byte(o.secretKey), fb, true
+}
+
+func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		return usageError(stderr, "inspect", "expected one session KEY (the value of the sessionid cookie)")
+	}
+	key := args[0]
+	secret, fallbacks, ok := secrets("inspect", o, stderr)
+	if !ok {
+		return exitUsage
+	}
+	st, code := openStore(ctx, "inspect", o, false, stderr)
+	if st == nil {
+		return code
+	}
+	defer closeStore(st)
+
+	data, expiry, found, err := st.Load(ctx, key)
+	if errors.Is(err, sqlstore.ErrKeyTooLong) {
+		found, err = false, nil // no stored key is that long
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sessionctl inspect: %v\n", err)
+		return exitStoreErr
+	}
+	if !found {
+		fmt.Fprintf(stderr, "sessionctl inspect: no live session %q (unknown or expired)\n", key)
+		return exitNo
+	}
+	values, err := session.NewDjangoCodec(secret, fallbacks, nil).Decode(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "sessionctl inspect: the data of session %q does not verify with this SECRET_KEY or its fallbacks (wrong secret key, or altered data): %v\n", key, err)
+		return exitNo
+	}
+	out, err := inspectJSON(key, expiry, values)
+	if err != nil {
+		fmt.Fprintf(stderr, "sessionctl inspect: printing the data: %v\n", err)
+		return exitStoreErr
+	}
+	stdout.Write(out)
+	return exitOK
+}
+
+// inspectJSON writes the inspect document, indented, with the fields in a
+// fixed order. The data goes through pyjson, so that numbers keep their
+// exact form (1 and 1.0 differ, integers beyond 2^53 stay exact).
+func inspectJSON(key string, expiry time.Time, values map[string]any) ([]byte, error) {
+	if values == nil {
+		values = map[string]any{}
+	}
+	data, err := pyjson.Marshal(values)
+	if err != nil {
+		return nil, err
+	}
+	k, _ := json.Marshal(key)
+	e, _ := json.Marshal(expiry.UTC().Format(time.RFC3339Nano))
+	var raw bytes.Buffer
+	fmt.Fprintf(&raw, `{"session_key":%s,"expire_date":%s,"data":%s}`, k, e, data)
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw.Bytes(), "", "  "); err != nil {
+		// NaN or Infinity, which Python writes but JSON lacks: print as is.
+		out.Reset()
+		out.Write(raw.Bytes())
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+func runSign(_ context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		return usageError(stderr, "sign", fmt.Sprintf("unexpected arguments %q (use --name and --value)", args))
+	}
+	if o.name == "" {
+		return usageError(stderr, "sign", "--name is required: the cookie name is part of what is signed")
+	}
+	secret, fallbacks, ok := secrets("sign", o, stderr)
+	if !ok {
+		return exitUsage
+	}
+	s := cookie.Signer{Secret: secret, Fallbacks: fallbacks, Salt: o.salt}
+	signed, err := s.Sign(o.name, o.value)
+	if err != nil {
+		return usageError(stderr, "sign", err.Error())
+	}
+	fmt.Fprintln(stdout, signed)
+	return exitOK
+}
+
+// parseMaxAge reads --max-age: a Go duration or a number of seconds.
+func parseMaxAge(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if n < 0 {
+			return 0, errors.New("must not be negative")
+		}
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New("want a duration such as 90s, 15m or 24h, or a number of seconds")
+	}
+	if d < 0 {
+		return 0, errors.New("must not be negative")
+	}
+	return d, nil
+}
+
+func runUnsign(_ context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		return usageError(stderr, "unsign", fmt.Sprintf("unexpected arguments %q (use --name and --value)", args))
+	}
+	if o.name == "" {
+		return usageError(stderr, "unsign", "--name is required: the cookie name is part of what is signed")
+	}
+	if o.value == "" {
+		return usageError(stderr, "unsign", "--value is required: the signed cookie value")
+	}
+	maxAge, err := parseMaxAge(o.maxAge)
+	if err != nil {
+		return usageError(stderr, "unsign", fmt.Sprintf("--max-age %q: %v", o.maxAge, err))
+	}
+	secret, fallbacks, ok := secrets("unsign", o, stderr)
+	if !ok {
+		return exitUsage
+	}
+	s := cookie.Signer{Secret: secret, Fallbacks: fallbacks, Salt: o.salt, MaxAge: maxAge}
+	value, err := s.Unsign(o.name, o.value)
+	switch {
+	case err == nil:
+		fmt.Fprintln(stdout, value)
+		return exitOK
+	case errors.Is(err, signing.ErrExpired):
+		fmt.Fprintf(stderr, "sessionctl unsign: expired: signed longer ago than --max-age %s\n", maxAge)
+		return exitNo
+	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, signing.ErrMalformed):
+		fmt.Fprintln(stderr, "sessionctl unsign: bad signature: the value was not signed with this secret key, cookie name and salt, or it was changed")
+		return exitNo
+	default:
+		return usageError(stderr, "unsign", err.Error())
+	}
+}

@@ -1,0 +1,366 @@
+// Command sessionctl looks after Django-format sessions and signed cookies
+// from the command line: it clears expired sessions (Django's
+// "manage.py clearsessions"), prints a stored session as JSON, creates the
+// django_session table, and signs or checks signed cookie values.
+//
+// Usage:
+//
+//	sessionctl [flags] COMMAND [flags] [arguments]
+//
+// Commands:
+//
+//	migrate         create the session table (django_session) if it is missing
+//	clearsessions   delete every expired session, as Django's clearsessions does
+//	inspect KEY     print the session KEY as JSON: key, expiry and decoded data
+//	sign            print the signed value of a cookie (response.set_signed_cookie)
+//	unsign          check a signed cookie value and print the original value
+//	help [COMMAND]  print the usage of sessionctl or of one command
+//
+// Database flags (migrate, clearsessions, inspect), which may also come
+// before the command:
+//
+//	--engine NAME   sqlite (default), postgres or mysql; env SESSIONCTL_ENGINE
+//	--dsn DSN       the database: a file for sqlite (default
+//	                sessiondemo-data/sessions.sqlite3, the demo site's file),
+//	                postgres://user:pw@host:5432/db for postgres,
+//	                user:pw@tcp(host:3306)/db for mysql; env SESSIONCTL_DSN
+//	--table NAME    the session table (default django_session); env SESSIONCTL_TABLE
+//
+// Secret flags (inspect, sign, unsign):
+//
+//	--secret-key KEY   Django's SECRET_KEY; env SECRET_KEY
+//	                   SECRET_KEY_FALLBACKS (comma-separated) lists older keys
+//	                   that still verify
+//
+// Examples:
+//
+//	sessionctl migrate
+//	sessionctl --engine postgres --dsn postgres://app@db:5432/app clearsessions
+//	SECRET_KEY=... sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
+//	sessionctl sign --name theme --value dark --secret-key "$KEY"
+//	sessionctl unsign --name theme --value 'dark:1uQk2a:abc...' --max-age 1h
+//
+// Exit codes, which scripts can rely on:
+//
+//	0  success
+//	1  the answer is no: no such live session, bad signature, expired value
+//	2  usage error: unknown command or flag, missing argument or secret key
+//	3  engine or store error: cannot open or query the database
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitNo       = 1
+	exitUsage    = 2
+	exitStoreErr = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command: it parses args, writes results to stdout and
+// messages to stderr, reads the environment through env, and returns the
+// exit code.
+func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
+	return runContext(context.Background(), args, stdout, stderr, env)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // the positional arguments, for the usage line
+	summary string
+	details string // more explanation and examples, for "help COMMAND"
+	db      bool   // takes the database flags
+	secret  bool   // takes the secret flags
+	// flags registers the command's own flags; run does the work.
+	flags func(fs *flag.FlagSet, o *opts)
+	run   func(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int
+}
+
+// opts holds every flag value, so that the database flags can be given
+// before or after the command.
+type opts struct {
+	engine, dsn, table string
+	secretKey          string
+	fallbacks          string
+
+	name, value, salt string
+	maxAge            string
+}
+
+func commands() []*command {
+	return []*command{
+		{
+			name:    "migrate",
+			summary: "create the session table (django_session) if it is missing",
+			details: `Creates the table and its index exactly as Django's migration
+sessions.0001_initial does, so that a Django site can share it. Running it
+again is harmless. For sqlite, the file and its folder are created too.
+
+Examples:
+  sessionctl migrate
+  sessionctl migrate --engine mysql --dsn 'app:pw@tcp(127.0.0.1:3306)/app'
+`,
+			db:  true,
+			run: runMigrate,
+		},
+		{
+			name:    "clearsessions",
+			summary: "delete every expired session (Django's clearsessions)",
+			details: `Deletes the sessions whose expiry is in the past, in one DELETE, and prints
+how many were removed. Run it from cron as you would Django's
+"manage.py clearsessions".
+
+Examples:
+  sessionctl clearsessions
+  SESSIONCTL_ENGINE=postgres SESSIONCTL_DSN=postgres://app@db/app sessionctl clearsessions
+`,
+			db:  true,
+			run: runClear,
+		},
+		{
+			name:    "inspect",
+			args:    "KEY",
+			summary: "print the session KEY as JSON (key, expiry, decoded data)",
+			details: `Loads the session KEY (the value of the sessionid cookie), checks its
+signature with the secret key (then each fallback) and prints
+  {"session_key": ..., "expire_date": RFC 3339 UTC, "data": {...}}
+Exits 1 when no live session has that key (unknown or expired) or when the
+data does not verify with the secret key (wrong SECRET_KEY, or tampering).
+
+Examples:
+  SECRET_KEY='django-insecure-...' sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
+  sessionctl inspect --secret-key "$KEY" --engine postgres --dsn "$DSN" KEY
+`,
+			db:     true,
+			secret: true,
+			run:    runInspect,
+		},
+		{
+			name:    "sign",
+			summary: "print a signed cookie value (response.set_signed_cookie)",
+			details: `Prints the value that Django's response.set_signed_cookie(NAME, VALUE,
+salt=SALT) puts in the cookie: VALUE:TIMESTAMP:SIGNATURE (before any cookie
+quoting). The cookie name is part of what is signed.
+
+Example:
+  sessionctl sign --secret-key "$KEY" --name theme --value dark
+`,
+			secret: true,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.StringVar(&o.name, "name", "", "the cookie `name` (required)")
+				fs.StringVar(&o.value, "value", "", "the `value` to sign")
+				fs.StringVar(&o.salt, "salt", "", "Django's salt argument (default empty)")
+			},
+			run: runSign,
+		},
+		{
+			name:    "unsign",
+			summary: "check a signed cookie value and print the original value",
+			details: `Checks a value as Django's request.get_signed_cookie(NAME, salt=SALT,
+max_age=MAX_AGE) does and prints the original value. Exits 1 with
+"bad signature" (wrong key, name, salt, or a changed value) or "expired"
+(signed longer ago than --max-age).
+
+Examples:
+  sessionctl unsign --name theme --value 'dark:1uQk2a:Xy...'
+  sessionctl unsign --name theme --value "$COOKIE" --salt prefs --max-age 24h
+`,
+			secret: true,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.StringVar(&o.name, "name", "", "the cookie `name` (required)")
+				fs.StringVar(&o.value, "value", "", "the signed cookie `value` (required)")
+				fs.StringVar(&o.salt, "salt", "", "Django's salt argument (default empty)")
+				fs.StringVar(&o.maxAge, "max-age", "", "reject values signed longer ago: a `duration` (90s, 1h) or seconds (0 or empty: no limit)")
+			},
+			run: runUnsign,
+		},
+	}
+}
+
+// registerDB adds the database flags to fs, defaulting to what o holds.
+func registerDB(fs *flag.FlagSet, o *opts) {
+	fs.StringVar(&o.engine, "engine", o.engine, "database `engine`: sqlite, postgres or mysql (env SESSIONCTL_ENGINE)")
+	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+")")
+	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
+}
+
+// registerSecret adds the secret key flag to fs.
+func registerSecret(fs *flag.FlagSet, o *opts) {
+	fs.StringVar(&o.secretKey, "secret-key", o.secretKey, "Django's SECRET_KEY (env SECRET_KEY; older keys in SECRET_KEY_FALLBACKS, comma-separated)")
+}
+
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
+	if env == nil {
+		env = func(string) string { return "" }
+	}
+	o := &opts{
+		engine:    env("SESSIONCTL_ENGINE"),
+		dsn:       env("SESSIONCTL_DSN"),
+		table:     env("SESSIONCTL_TABLE"),
+		secretKey: env("SECRET_KEY"),
+		fallbacks: env("SECRET_KEY_FALLBACKS"),
+	}
+	cmds := commands()
+
+	top := flag.NewFlagSet("sessionctl", flag.ContinueOnError)
+	top.SetOutput(io.Discard)
+	registerDB(top, o)
+	registerSecret(top, o)
+	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			mainUsage(stdout, cmds)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "sessionctl: %v\n\n", err)
+		mainUsage(stderr, cmds)
+		return exitUsage
+	}
+	rest := top.Args()
+	if len(rest) == 0 {
+		mainUsage(stderr, cmds)
+		return exitUsage
+	}
+	name, rest := rest[0], rest[1:]
+	if name == "help" {
+		if len(rest) == 0 {
+			mainUsage(stdout, cmds)
+			return exitOK
+		}
+		c := find(cmds, rest[0])
+		if c == nil {
+			fmt.Fprintf(stderr, "sessionctl: unknown command %q\n\n", rest[0])
+			mainUsage(stderr, cmds)
+			return exitUsage
+		}
+		commandUsage(stdout, c)
+		return exitOK
+	}
+	c := find(cmds, name)
+	if c == nil {
+		fmt.Fprintf(stderr, "sessionctl: unknown command %q\n\n", name)
+		mainUsage(stderr, cmds)
+		return exitUsage
+	}
+
+	fs := flag.NewFlagSet("sessionctl "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if c.db {
+		registerDB(fs, o)
+	}
+	if c.secret {
+		registerSecret(fs, o)
+	}
+	if c.flags != nil {
+		c.flags(fs, o)
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(stdout, c)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "sessionctl %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "Run 'sessionctl help %s' for usage.\n", c.name)
+		return exitUsage
+	}
+	return c.run(ctx, o, fs.Args(), stdout, stderr)
+}
+
+func find(cmds []*command, name string) *command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// usageError prints msg and a pointer to the command's help, and returns
+// exitUsage.
+func usageError(stderr io.Writer, cmd, msg string) int {
+	fmt.Fprintf(stderr, "sessionctl %s: %s\n", cmd, msg)
+	fmt.Fprintf(stderr, "Run 'sessionctl help %s' for usage.\n", cmd)
+	return exitUsage
+}
+
+const mainUsageText = `sessionctl manages Django-format sessions and signed cookies.
+
+Usage:
+  sessionctl [flags] COMMAND [flags] [arguments]
+
+Commands:
+%s  help [COMMAND]   print this text, or the usage of one command
+
+Database (migrate, clearsessions, inspect; flags before or after the command):
+  --engine NAME      sqlite (default), postgres or mysql       env SESSIONCTL_ENGINE
+  --dsn DSN          sqlite: a file (default %s)
+                     postgres: postgres://user:pw@host:5432/db
+                     mysql: user:pw@tcp(host:3306)/db            env SESSIONCTL_DSN
+  --table NAME       session table (default django_session)    env SESSIONCTL_TABLE
+
+Secret (inspect, sign, unsign):
+  --secret-key KEY   Django's SECRET_KEY                       env SECRET_KEY
+                     older keys that still verify:             env SECRET_KEY_FALLBACKS (comma-separated)
+
+Examples:
+  sessionctl migrate
+  sessionctl --engine postgres --dsn postgres://app@db:5432/app clearsessions
+  SECRET_KEY='...' sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
+  sessionctl sign --secret-key "$KEY" --name theme --value dark
+  sessionctl unsign --secret-key "$KEY" --name theme --value "$SIGNED" --max-age 1h
+
+Exit codes:
+  0  success
+  1  the answer is no: no such live session, bad signature, expired value
+  2  usage error: unknown command or flag, missing argument or secret key
+  3  engine or store error: cannot open or query the database
+`
+
+func mainUsage(w io.Writer, cmds []*command) {
+	var list string
+	for _, c := range cmds {
+		list += fmt.Sprintf("  %-16s %s\n", c.name+" "+c.args, c.summary)
+	}
+	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath)
+}
+
+func commandUsage(w io.Writer, c *command) {
+	line := "sessionctl " + c.name + " [flags]"
+	if c.args != "" {
+		line += " " + c.args
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n%s\nFlags:\n", line, c.details)
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	// Fresh values: the defaults shown never echo a secret or a DSN's
+	// password from the environment.
+	var blank opts
+	if c.db {
+		registerDB(fs, &blank)
+	}
+	if c.secret {
+		registerSecret(fs, &blank)
+	}
+	if c.flags != nil {
+		c.flags(fs, &blank)
+	}
+	fs.PrintDefaults()
+	fmt.Fprint(w, "\nExit codes: 0 ok; 1 not found, bad signature or expired; 2 usage error; 3 engine or store error.\n")
+}
