@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -259,7 +260,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 		return err
 	}
 	now := s.dialect.expiryArg(s.now())
-	res, err := st.ExecContext(ctx, encodeData(data), s.dialect.expiryArg(expiry), key, now)
+	res, err := execRetry(ctx, st, encodeData(data), s.dialect.expiryArg(expiry), key, now)
 	if err != nil {
 		return fmt.Errorf("sqlstore: saving a session: %w", err)
 	}
@@ -289,7 +290,7 @@ func (s *Store) insert(ctx context.Context, key string, data []byte, expiry time
 	if err != nil {
 		return err
 	}
-	res, err := st.ExecContext(ctx, key, encodeData(data), s.dialect.expiryArg(expiry))
+	res, err := execRetry(ctx, st, key, encodeData(data), s.dialect.expiryArg(expiry))
 	if err != nil {
 		if s.dialect == MySQL {
 			// The driver's duplicate-key error (1062) is not visible without
@@ -323,7 +324,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := st.ExecContext(ctx, key); err != nil {
+	if _, err := execRetry(ctx, st, key); err != nil {
 		return fmt.Errorf("sqlstore: deleting a session: %w", err)
 	}
 	return nil
@@ -374,7 +375,7 @@ func (s *Store) ClearExpiredCount(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := st.ExecContext(ctx, s.dialect.expiryArg(s.now()))
+	res, err := execRetry(ctx, st, s.dialect.expiryArg(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: clearing expired sessions: %w", err)
 	}
@@ -444,4 +445,42 @@ func (s *Store) unlockWrite() {
 	if s.writeSem != nil {
 		<-s.writeSem
 	}
+}
+
+// maxRetries is how many times a statement that lost a deadlock is run
+// again before its error is returned.
+const maxRetries = 5
+
+// execRetry runs st, and runs it again when the database chose it as the
+// victim of a deadlock or a serialization failure (InnoDB's gap locks make
+// a DELETE of expired rows and concurrent INSERTs deadlock now and then;
+// the statement is safe to repeat, as the database rolled it back).
+func execRetry(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := st.ExecContext(ctx, args...)
+		if err == nil || attempt == maxRetries || !transient(err) {
+			return res, err
+		}
+		t := time.NewTimer(time.Duration(attempt+1) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// transient reports whether err is a deadlock or serialization failure that
+// the database rolled back: SQLSTATE 40001 or 40P01 (PostgreSQL's pgconn
+// errors expose SQLState), or MySQL's errors 1213 and 1205, recognised by
+// their text so that this package imports no driver.
+func transient(err error) bool {
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		code := coded.SQLState()
+		return code == "40001" || code == "40P01"
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "Error 1213") || strings.HasPrefix(msg, "Error 1205")
 }
