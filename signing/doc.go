@@ -58,7 +58,8 @@
 //     treats an empty salt as the default too).
 //   - A value whose signature is valid but whose timestamp or payload is
 //     broken is ErrMalformed (Django raises ValueError, zlib.error or a JSON
-//     error). Base64 is decoded strictly, and a timestamp beyond int64 is
+//     error). Base64 is decoded strictly (no padding, no CR or LF, which
+//     Python's decoder skips), and a timestamp beyond int64 is
 //     ErrMalformed; Django's own signers never write either.
 //   - Decompression is bounded by TimestampSigner.MaxPayload: a small
 //     signed payload that inflates past it is ErrTooLarge, not an

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +58,11 @@ func (s *TimestampSigner) UnsignPayload(signed string, maxAge time.Duration) ([]
 	compressed := len(payload) > 0 && payload[0] == '.'
 	if compressed {
 		payload = payload[1:]
+	}
+	// Go's base64 decoder skips CR and LF even in Strict mode; the
+	// package promises strict decoding, so refuse them here.
+	if strings.ContainsAny(payload, "\r\n") {
+		return nil, errBadBase64
 	}
 	limit := s.maxPayload()
 	if n := b64.DecodedLen(len(payload)); n > limit {
