@@ -72,6 +72,14 @@ const (
 // sessionAuthHashSalt is the key salt of Django's get_session_auth_hash.
 const sessionAuthHashSalt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
+// Purposes of the keys derived for the login cookie: one for its signature
+// (signing.PurposeKey), one for the password hash it carries (a salted HMAC
+// key salt). Neither is used for anything else.
+const (
+	loginCookieKeyPurpose = "djsession.auth login cookie"
+	loginCookieHashSalt   = "djsession.auth login cookie password hash"
+)
+
 // Errors returned by New, Login and the user lookups.
 var (
 	// ErrConfig is matched by every error New returns for a bad Config.
@@ -103,8 +111,9 @@ type User interface {
 
 // Config configures an Authenticator. Only SecretKey is required.
 type Config struct {
-	// SecretKey is Django's SECRET_KEY, used for the session auth hash and
-	// the login cookie's signature. It must not be empty.
+	// SecretKey is Django's SECRET_KEY, used for the session auth hash and,
+	// through keys derived for that purpose alone, the login cookie. It must
+	// not be empty.
 	SecretKey []byte
 
 	// FallbackKeys are Django's SECRET_KEY_FALLBACKS: a session auth hash
@@ -143,11 +152,13 @@ type Config struct {
 
 	// LoginCookie is the name of the signed login cookie of the cookie form
 	// (CookieLoginRequired). Empty means no login cookie: Login and Logout
-	// then use only the session.
+	// then use only the session. The cookie is for Go alone: Django cannot
+	// read it, and no signed cookie Django or cookie.SetSigned makes with
+	// the same secret passes for it.
 	LoginCookie string
 
-	// LoginCookieSalt salts the login cookie's signature. Empty means
-	// DefaultLoginCookieSalt.
+	// LoginCookieSalt salts the login cookie's signature (besides its own
+	// key and the cookie name). Empty means DefaultLoginCookieSalt.
 	LoginCookieSalt string
 
 	// LoginCookieMaxAge is how long a login cookie is valid, both as its
@@ -213,11 +224,15 @@ func New(cfg Config) (*Authenticator, error) {
 		a.onErr = a.defaultError
 	}
 	if cfg.LoginCookie != "" {
+		// The login cookie's key is derived for it alone, and its name is
+		// bound unambiguously (GoOnly): no signed-cookie call of this
+		// library or of Django given the site's secret can make one.
 		a.signer = &cookie.Signer{
-			Secret:    cfg.SecretKey,
-			Fallbacks: cfg.FallbackKeys,
+			Secret:    signing.PurposeKey(cfg.SecretKey, loginCookieKeyPurpose),
+			Fallbacks: signing.PurposeKeys(cfg.FallbackKeys, loginCookieKeyPurpose),
 			Salt:      cfg.LoginCookieSalt,
 			MaxAge:    cfg.LoginCookieMaxAge,
+			GoOnly:    true,
 		}
 		// Check the name once, now, rather than on every login.
 		if _, err := cookie.Format(cfg.LoginCookie, "x", cookie.Options{}); err != nil {
@@ -294,7 +309,8 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user User)
 		s.Set(SessionKeyHash, hash)
 	}
 	if a.signer != nil {
-		if err := a.signer.Set(w, a.cfg.LoginCookie, user.ID(), a.loginCookieOptions()); err != nil {
+		value := loginCookieHash(a.cfg.SecretKey, user.PasswordHash()) + ":" + user.ID()
+		if err := a.signer.Set(w, a.cfg.LoginCookie, value, a.loginCookieOptions()); err != nil {
 			return fmt.Errorf("auth: login: setting the login cookie: %w", err)
 		}
 	}
@@ -414,17 +430,47 @@ func idString(v any) (string, bool) {
 	return "", false
 }
 
-// cookieUser returns the user id carried by a valid signed login cookie,
-// or "".
-func (a *Authenticator) cookieUser(r *http.Request) string {
+// loginCookieHash is the password hash the login cookie carries: the hex
+// HMAC-SHA256 of the user's password field under a key derived for the
+// login cookie alone (as Django's session auth hash, with its own salt), so
+// that a password change ends every login cookie made before it.
+func loginCookieHash(secret []byte, passwordHash string) string {
+	return hex.EncodeToString(signing.SaltedHMAC(loginCookieHashSalt, []byte(passwordHash), secret, "sha256"))
+}
+
+// cookieLogin checks the login cookie of r. It returns the user id, and the
+// user when Config.LookupUser is set; "" for a request without a valid
+// cookie, for a user that no longer exists or whose password changed since
+// the cookie was made. Only LookupUser's own failures are errors.
+func (a *Authenticator) cookieLogin(r *http.Request) (id string, user User, err error) {
 	if a.signer == nil {
-		return ""
+		return "", nil, nil
 	}
-	id, err := a.signer.Get(r, a.cfg.LoginCookie)
+	v, err := a.signer.Get(r, a.cfg.LoginCookie)
 	if err != nil {
-		return ""
+		return "", nil, nil
 	}
-	return id
+	hash, id, ok := strings.Cut(v, ":")
+	if !ok || id == "" {
+		return "", nil, nil
+	}
+	if a.cfg.LookupUser == nil {
+		return id, nil, nil
+	}
+	user, err = a.cfg.LookupUser(r.Context(), id)
+	if errors.Is(err, ErrUserNotFound) || (err == nil && user == nil) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: looking up user %q: %w", id, err)
+	}
+	pw := user.PasswordHash()
+	for _, k := range append([][]byte{a.cfg.SecretKey}, a.cfg.FallbackKeys...) {
+		if len(k) > 0 && hmac.Equal([]byte(hash), []byte(loginCookieHash(k, pw))) {
+			return id, user, nil
+		}
+	}
+	return "", nil, nil // made before a password change
 }
 
 // state is the per-request record of who the user is, resolved lazily.
@@ -459,6 +505,13 @@ func (st *state) setUser(u User) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.done, st.id, st.user, st.err = true, u.ID(), u, nil
+}
+
+// set records the user id and the user (nil without LookupUser) together.
+func (st *state) set(id string, u User) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.done, st.id, st.user, st.err = true, id, u, nil
 }
 
 func (st *state) setAnonymous() {
@@ -556,22 +609,39 @@ func (a *Authenticator) LoginRequired(next http.Handler) http.Handler {
 
 // CookieLoginRequired returns next wrapped with the seed project's
 // login_auth decorator, done safely: a request carrying a valid signed
-// login cookie (Config.LoginCookie, signed with SecretKey, younger than
-// LoginCookieMaxAge) reaches next; any other gets RedirectToLogin's
-// response. A cookie typed by hand (is_login=1) or altered in any byte is
-// not valid. Inside it, UserID returns the cookie's user id. New must have
-// been given a LoginCookie; otherwise every request is redirected.
+// login cookie (Config.LoginCookie, younger than LoginCookieMaxAge) reaches
+// next; any other gets RedirectToLogin's response. A cookie typed by hand
+// (is_login=1) or altered in any byte is not valid.
+//
+// The cookie is signed with a key derived from SecretKey for the login
+// cookie alone (signing.PurposeKey), with the cookie name bound into the
+// signature, so no other signed cookie of this library or of a Django site
+// with the same secret can pass for it. It carries the user id and a hash of
+// the user's password field: with Config.LookupUser, the user is looked up
+// on every request, and a cookie whose user is gone or whose password
+// changed since the login is refused. Without LookupUser the id in a validly
+// signed cookie is trusted as it is.
+//
+// Inside it, UserID returns the cookie's user id and CurrentUser the user
+// LookupUser found (both set together, replacing whatever an earlier
+// resolution of the request found). Every response says Vary: Cookie, the
+// redirect to the login page included. New must have been given a
+// LoginCookie; otherwise every request is redirected. A LookupUser error
+// gives Config.ErrorHandler's response.
 func (a *Authenticator) CookieLoginRequired(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := a.cookieUser(r)
+		w.Header().Add("Vary", "Cookie")
+		id, user, err := a.cookieLogin(r)
+		if err != nil {
+			a.onErr(w, r, err)
+			return
+		}
 		if id == "" {
 			a.RedirectToLogin(w, r)
 			return
 		}
 		r, st := a.withState(r)
-		st.mu.Lock()
-		st.done, st.id = true, id
-		st.mu.Unlock()
+		st.set(id, user)
 		next.ServeHTTP(w, r)
 	})
 }

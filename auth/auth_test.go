@@ -136,6 +136,19 @@ func newSiteWithStore(t *testing.T, cfg Config, st *memory.Store) *site {
 	mux.Handle("/cookie-private/", a.CookieLoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "cookie page for %q", UserID(r))
 	})))
+	cookieWhoami := a.CookieLoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur := "<nil>"
+		if u := CurrentUser(r); u != nil {
+			cur = u.ID()
+		}
+		fmt.Fprintf(w, "id=%q user=%q", UserID(r), cur)
+	}))
+	mux.Handle("/cookie-whoami/", cookieWhoami)
+	// An outer handler that resolves the user from the session first.
+	mux.HandleFunc("/resolved-then-cookie/", func(w http.ResponseWriter, r *http.Request) {
+		_ = UserID(r)
+		cookieWhoami.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /session/", func(w http.ResponseWriter, r *http.Request) {
 		s := session.FromRequest(r)
 		items := map[string]any{}

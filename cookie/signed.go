@@ -3,6 +3,7 @@ package cookie
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/djsession/djsession/signing"
@@ -17,10 +18,12 @@ import (
 // with the key "django.http.cookies" + Secret and the salt name + Salt, so a
 // value signed for one cookie name does not verify under another. The value
 // itself is not encoded; Set writes the whole signed string in Django's
-// quoted form when it needs it.
+// quoted form when it needs it. For cookies that only Go reads, GoOnly binds
+// the name unambiguously and uses a key of its own.
 //
-// A Signer is a plain value: configure it once and use it from any number of
-// goroutines. Its zero value has no secret, and every call returns ErrNoSecret.
+// Configure a Signer once and use it, through a pointer, from any number of
+// goroutines. Its zero value has no secret, and every call returns
+// ErrNoSecret.
 type Signer struct {
 	// Secret is Django's SECRET_KEY. It must not be empty.
 	Secret []byte
@@ -42,13 +45,36 @@ type Signer struct {
 	// of the expires attribute that Set writes. Nil means the Options' clock
 	// in Set, and time.Now otherwise.
 	Now func() time.Time
+
+	// GoOnly signs for Go readers alone, with the cookie name bound
+	// unambiguously. Django's rule concatenates name and Salt, so
+	// ("is_logi", "nsalt") and ("is_login", "salt") sign alike, and its key
+	// is shared by every signed cookie of a Django site with the same
+	// secret. With GoOnly the salt is the length-prefixed name followed by
+	// Salt, and the key is signing.PurposeKey(Secret, "djsession.cookie
+	// go-only") (likewise for each fallback): a value signed for one
+	// (name, Salt) pair verifies for no other pair, and no Django call, nor
+	// a Signer without GoOnly, can produce it. Django cannot read such
+	// cookies; leave it false for cookies that Django shares.
+	GoOnly bool
 }
+
+// goOnlyPurpose is the signing.PurposeKey purpose of GoOnly signers.
+const goOnlyPurpose = "djsession.cookie go-only"
 
 func (s *Signer) timestampSigner(name string) (*signing.TimestampSigner, error) {
 	if len(s.Secret) == 0 {
 		return nil, ErrNoSecret
 	}
-	ts := signing.CookieSigner(s.Secret, s.Fallbacks, name+s.Salt)
+	var ts *signing.TimestampSigner
+	if s.GoOnly {
+		ts = &signing.TimestampSigner{}
+		ts.Key = signing.PurposeKey(s.Secret, goOnlyPurpose)
+		ts.FallbackKeys = signing.PurposeKeys(s.Fallbacks, goOnlyPurpose)
+		ts.Salt = strconv.Itoa(len(name)) + ":" + name + ":" + s.Salt
+	} else {
+		ts = signing.CookieSigner(s.Secret, s.Fallbacks, name+s.Salt)
+	}
 	ts.Now = s.Now
 	return ts, nil
 }
