@@ -49,7 +49,7 @@ type loginData struct {
 
 func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", page{D: loginData{
-		Next:  r.URL.Query().Get("next"),
+		Next:  s.auth.NextURL(r, ""),
 		Users: demoCredentials(),
 	}})
 }
@@ -60,7 +60,7 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		s.log.InfoContext(r.Context(), "login failed", "username", username)
 		s.render(w, r, http.StatusOK, "login", page{D: loginData{
-			Next:     r.PostFormValue("next"),
+			Next:     s.auth.NextURL(r, ""),
 			Username: username,
 			Error:    "Please enter a correct username and password.",
 			Users:    demoCredentials(),
@@ -297,7 +297,7 @@ func (s *server) cookiesAction(w http.ResponseWriter, r *http.Request) {
 		var opts cookie.Options
 		if opts, err = f.options(); err == nil {
 			if f.Signed {
-				err = cookie.SetSigned(w, f.Name, f.Value, s.cfg.SecretKey, f.Salt, opts)
+				err = cookie.SetSigned(w, f.Name, f.Value, s.playgroundKey, f.Salt, opts)
 			} else {
 				err = cookie.Set(w, f.Name, f.Value, opts)
 			}
@@ -324,7 +324,7 @@ func (s *server) cookiesAction(w http.ResponseWriter, r *http.Request) {
 			}
 			maxAge = time.Duration(n) * time.Second
 		}
-		v, gerr := cookie.GetSigned(r, f.Name, s.cfg.SecretKey, nil, f.Salt, maxAge)
+		v, gerr := cookie.GetSigned(r, f.Name, s.playgroundKey, nil, f.Salt, maxAge)
 		switch {
 		case gerr == nil:
 			d.Unsigned = fmt.Sprintf("Signature valid. %q = %q", f.Name, v)

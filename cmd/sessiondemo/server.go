@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"fmt"
@@ -60,6 +61,10 @@ type server struct {
 	sess    *session.Manager
 	auth    *auth.Authenticator
 	users   *userDB
+	// playgroundKey signs the cookie playground's cookies: random for each
+	// process, so that no cookie of this site, nor of a Django site with the
+	// same SECRET_KEY, accepts what a visitor has the playground sign.
+	playgroundKey []byte
 	log     *slog.Logger
 	closers []func() error
 }
@@ -76,7 +81,10 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if cfg.Engine == "" {
 		cfg.Engine = "sqlite"
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, users: newUserDB()}
+	s := &server{cfg: cfg, log: cfg.Logger, users: newUserDB(), playgroundKey: make([]byte, 32)}
+	if _, err := rand.Read(s.playgroundKey); err != nil {
+		return nil, fmt.Errorf("sessiondemo: the playground key: %w", err)
+	}
 	store, err := s.openStore(ctx)
 	if err != nil {
 		s.Close()
