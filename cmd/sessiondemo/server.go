@@ -65,8 +65,8 @@ type server struct {
 	// process, so that no cookie of this site, nor of a Django site with the
 	// same SECRET_KEY, accepts what a visitor has the playground sign.
 	playgroundKey []byte
-	log     *slog.Logger
-	closers []func() error
+	log           *slog.Logger
+	closers       []func() error
 }
 
 // newServer opens the session store (creating its table when it is a
