@@ -18,8 +18,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -60,6 +64,12 @@ func DSN(path string) (string, error) {
 // configured as DSN describes, and checks that it can be used. The pool
 // keeps up to max(4, GOMAXPROCS) connections open, for concurrent readers.
 //
+// The table holds raw session keys, and a key read from it is a live
+// login: Open creates a missing file with mode 0600 (SQLite gives its -wal
+// and -shm files the database file's mode), and logs a warning through
+// slog.Default when the file or its directory is readable by the group or
+// by others (PermissionWarnings says which).
+//
 // The path ":memory:" (or "") opens a database that lives in memory for as
 // long as the *sql.DB is open; its pool has a single connection, since
 // each connection would otherwise see a database of its own.
@@ -67,6 +77,14 @@ func Open(path string) (*sql.DB, error) {
 	dsn, err := DSN(path)
 	if err != nil {
 		return nil, err
+	}
+	if path != "" && path != ":memory:" {
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
+		for _, w := range PermissionWarnings(path) {
+			slog.Warn("sqlite: "+w, "path", path)
+		}
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -87,6 +105,37 @@ func Open(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// createPrivate creates the database file at path with mode 0600 when it
+// does not exist (an empty file is an empty SQLite database).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: creating %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// PermissionWarnings returns what is wrong with the permissions of the
+// database file at path, its -wal and -shm files and its directory: one
+// sentence for each that the group or other users can read. It returns
+// nothing for files that do not exist.
+func PermissionWarnings(path string) []string {
+	var out []string
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o044 != 0 {
+			out = append(out, fmt.Sprintf("%s is readable by other users (mode %#o): the session keys in it are live logins; chmod 600 it", p, fi.Mode().Perm()))
+		}
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		out = append(out, fmt.Sprintf("the directory %s is readable by other users (mode %#o): keep the session database in a directory of mode 0700", dir, fi.Mode().Perm()))
+	}
+	return out
 }
 
 // New returns a sqlstore.Store for SQLite on db (usually from Open). It is
