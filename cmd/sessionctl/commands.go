@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -159,11 +160,36 @@ func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Wri
 	return exitOK
 }
 
+// demoSecretKeyFile is the key the demo site generates next to its
+// database when it is given none (cmd/sessiondemo's secretKeyFile).
+var demoSecretKeyFile = filepath.Join(filepath.Dir(defaultSQLitePath), "secret_key")
+
 // secrets returns the secret key and the fallbacks, or false after printing
-// a usage error when there is no key.
+// a usage error when there is no key. The key comes from --secret-key-file,
+// else --secret-key, else SECRET_KEY, else, for a command on the demo's
+// default SQLite database (usesDemoDB), the key file the demo generated.
 func secrets(cmd string, o *opts, stderr io.Writer) ([]byte, [][]byte, bool) {
-	if o.secretKey == "" {
-		usageError(stderr, cmd, "no secret key: pass --secret-key or set SECRET_KEY")
+	key := o.secretKey
+	switch {
+	case o.secretKeyFile != "" && o.secretKeyFlag:
+		usageError(stderr, cmd, "give --secret-key-file or --secret-key, not both")
+		return nil, nil, false
+	case o.secretKeyFile != "":
+		k, err := readKeyFile(o.secretKeyFile)
+		if err != nil {
+			usageError(stderr, cmd, "--secret-key-file: "+err.Error())
+			return nil, nil, false
+		}
+		key = k
+	case o.secretKeyFlag:
+		fmt.Fprintln(stderr, "sessionctl: warning: a key given with --secret-key shows in ps and in the shell's history; prefer SECRET_KEY or --secret-key-file")
+	case key == "" && o.usesDemoDB():
+		if k, err := readKeyFile(demoSecretKeyFile); err == nil {
+			key = k
+		}
+	}
+	if key == "" {
+		usageError(stderr, cmd, "no secret key: set SECRET_KEY or pass --secret-key-file FILE")
 		return nil, nil, false
 	}
 	var fb [][]byte
@@ -172,7 +198,28 @@ func secrets(cmd string, o *opts, stderr io.Writer) ([]byte, [][]byte, bool) {
 			fb = append(fb, []byte(k))
 		}
 	}
-	return []byte(o.secretKey), fb, true
+	return []byte(key), fb, true
+}
+
+// readKeyFile reads a secret key from a file: its content without the
+// surrounding white space (a final newline, as editors write it).
+func readKeyFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	k := strings.TrimSpace(string(b))
+	if k == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return k, nil
+}
+
+// usesDemoDB reports whether the command works on the demo site's default
+// SQLite file (no engine or sqlite, no --dsn).
+func (o *opts) usesDemoDB() bool {
+	e := strings.ToLower(strings.TrimSpace(o.engine))
+	return o.db && (e == "" || e == "sqlite" || e == "sqlite3") && o.dsn == ""
 }
 
 func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
@@ -261,23 +308,48 @@ func runSign(_ context.Context, o *opts, args []string, stdout, stderr io.Writer
 	return exitOK
 }
 
-// parseMaxAge reads --max-age: a Go duration or a number of seconds.
+// maxMaxAge bounds --max-age: a hundred years is past any cookie's life,
+// and far inside time.Duration's range.
+const maxMaxAge = 100 * 365 * 24 * time.Hour
+
+// parseMaxAge reads --max-age: a Go duration or a number of seconds. Zero
+// (or empty) means no limit. Anything else must be between one second
+// (signatures hold whole seconds, and a value that rounds to zero would
+// mean no limit) and a hundred years: NaN, infinities, negative and
+// out-of-range values are errors.
 func parseMaxAge(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
+	var d time.Duration
 	if n, err := strconv.ParseFloat(s, 64); err == nil {
-		if n < 0 {
+		switch {
+		case math.IsNaN(n) || math.IsInf(n, 0):
+			return 0, errors.New("must be a finite number of seconds")
+		case n == 0:
+			return 0, nil
+		case n < 0:
 			return 0, errors.New("must not be negative")
+		case n > maxMaxAge.Seconds():
+			return 0, fmt.Errorf("must be at most %d seconds (a hundred years)", int64(maxMaxAge.Seconds()))
 		}
-		return time.Duration(n * float64(time.Second)), nil
+		d = time.Duration(n * float64(time.Second))
+	} else {
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, errors.New("want a duration such as 90s, 15m or 24h, or a number of seconds")
+		}
+		if d == 0 && strings.Trim(strings.TrimRight(s, "nsuµμmh"), "0.") == "" {
+			return 0, nil // 0s, 0h, 0.0m: no limit
+		}
+		switch {
+		case d < 0:
+			return 0, errors.New("must not be negative")
+		case d > maxMaxAge:
+			return 0, errors.New("must be at most a hundred years")
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, errors.New("want a duration such as 90s, 15m or 24h, or a number of seconds")
-	}
-	if d < 0 {
-		return 0, errors.New("must not be negative")
+	if d < time.Second {
+		return 0, errors.New("must be at least one second, or 0 for no limit (signatures hold whole seconds)")
 	}
 	return d, nil
 }

@@ -28,17 +28,20 @@
 //
 // Secret flags (inspect, sign, unsign):
 //
-//	--secret-key KEY   Django's SECRET_KEY; env SECRET_KEY
-//	                   SECRET_KEY_FALLBACKS (comma-separated) lists older keys
-//	                   that still verify
+//	--secret-key-file FILE   read Django's SECRET_KEY from FILE; or env SECRET_KEY
+//	--secret-key KEY         the key itself (it shows in ps: prefer the two above)
+//
+// SECRET_KEY_FALLBACKS (comma-separated) lists older keys that still verify.
+// Without a key, inspect on the demo's default database uses the key the
+// demo generated (sessiondemo-data/secret_key).
 //
 // Examples:
 //
 //	sessionctl migrate
 //	sessionctl --engine postgres --dsn postgres://app@db:5432/app clearsessions
-//	SECRET_KEY=... sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
-//	sessionctl sign --name theme --value dark --secret-key "$KEY"
-//	sessionctl unsign --name theme --value 'dark:1uQk2a:abc...' --max-age 1h
+//	sessionctl --secret-key-file /etc/myapp/secret_key inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
+//	sessionctl sign --name theme --value dark --secret-key-file key.txt
+//	SECRET_KEY="$(cat key.txt)" sessionctl unsign --name theme --value 'dark:1uQk2a:abc...' --max-age 1h
 //
 // Exit codes, which scripts can rely on:
 //
@@ -99,7 +102,10 @@ type command struct {
 type opts struct {
 	engine, dsn, table string
 	secretKey          string
+	secretKeyFlag      bool // --secret-key was given on the command line
+	secretKeyFile      string
 	fallbacks          string
+	db                 bool // the command takes the database flags
 
 	name, value, salt string
 	maxAge            string
@@ -147,7 +153,7 @@ data does not verify with the secret key (wrong SECRET_KEY, or tampering).
 
 Examples:
   SECRET_KEY='django-insecure-...' sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
-  sessionctl inspect --secret-key "$KEY" --engine postgres --dsn "$DSN" KEY
+  sessionctl inspect --secret-key-file key.txt --engine postgres --dsn "$DSN" KEY
 `,
 			db:     true,
 			secret: true,
@@ -161,7 +167,7 @@ salt=SALT) puts in the cookie: VALUE:TIMESTAMP:SIGNATURE (before any cookie
 quoting). The cookie name is part of what is signed.
 
 Example:
-  sessionctl sign --secret-key "$KEY" --name theme --value dark
+  sessionctl sign --secret-key-file key.txt --name theme --value dark
 `,
 			secret: true,
 			flags: func(fs *flag.FlagSet, o *opts) {
@@ -202,9 +208,13 @@ func registerDB(fs *flag.FlagSet, o *opts) {
 	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
 }
 
-// registerSecret adds the secret key flag to fs.
+// registerSecret adds the secret key flags to fs.
 func registerSecret(fs *flag.FlagSet, o *opts) {
-	fs.StringVar(&o.secretKey, "secret-key", o.secretKey, "Django's SECRET_KEY (env SECRET_KEY; older keys in SECRET_KEY_FALLBACKS, comma-separated)")
+	fs.StringVar(&o.secretKeyFile, "secret-key-file", o.secretKeyFile, "read Django's SECRET_KEY from this `file` (recommended, or env SECRET_KEY; older keys in SECRET_KEY_FALLBACKS, comma-separated)")
+	fs.Func("secret-key", "Django's SECRET_KEY as a `value` (it shows in ps: prefer --secret-key-file or env SECRET_KEY)", func(v string) error {
+		o.secretKey, o.secretKeyFlag = v, true
+		return nil
+	})
 }
 
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
@@ -262,6 +272,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer, en
 
 	fs := flag.NewFlagSet("sessionctl "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	o.db = c.db
 	if c.db {
 		registerDB(fs, o)
 	}
@@ -316,15 +327,19 @@ Database (migrate, clearsessions, inspect; flags before or after the command):
   --table NAME       session table (default django_session)    env SESSIONCTL_TABLE
 
 Secret (inspect, sign, unsign):
-  --secret-key KEY   Django's SECRET_KEY                       env SECRET_KEY
+  --secret-key-file FILE  a file holding Django's SECRET_KEY   env SECRET_KEY
                      older keys that still verify:             env SECRET_KEY_FALLBACKS (comma-separated)
+  --secret-key KEY   the key itself: it shows in ps and the shell's history, so
+                     prefer --secret-key-file or SECRET_KEY
+  Without any of them, inspect on the demo's default database uses the key
+  the demo generated (%s).
 
 Examples:
   sessionctl migrate
   sessionctl --engine postgres --dsn postgres://app@db:5432/app clearsessions
-  SECRET_KEY='...' sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
-  sessionctl sign --secret-key "$KEY" --name theme --value dark
-  sessionctl unsign --secret-key "$KEY" --name theme --value "$SIGNED" --max-age 1h
+  sessionctl --secret-key-file /etc/myapp/secret_key inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
+  sessionctl sign --secret-key-file key.txt --name theme --value dark
+  SECRET_KEY="$(cat key.txt)" sessionctl unsign --name theme --value "$SIGNED" --max-age 1h
 
 Exit codes:
   0  success
@@ -338,7 +353,7 @@ func mainUsage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		list += fmt.Sprintf("  %-16s %s\n", c.name+" "+c.args, c.summary)
 	}
-	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath)
+	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath, demoSecretKeyFile)
 }
 
 func commandUsage(w io.Writer, c *command) {

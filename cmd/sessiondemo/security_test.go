@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -144,5 +146,23 @@ func TestMembersPageKnowsTheUser(t *testing.T) {
 	r := d.do(c, "GET", "/members/", nil)
 	if r.status != 200 || !strings.Contains(r.body, `<strong id="username">alice</strong>`) || !strings.Contains(r.body, `<code id="members-user">1</code>`) {
 		t.Errorf("/members/ after alice's login: %d\n%s", r.status, r.body)
+	}
+}
+
+func TestDemoDatabaseOutsideItsFolderIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	path := filepath.Join(dir, "elsewhere.sqlite3")
+	d := newDemo(t, config{Engine: "sqlite", DSN: path})
+	c := d.client()
+	d.do(c, "GET", "/session/", nil) // a visit writes a session
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != 0o600 {
+			t.Errorf("%s: mode %#o, want 0600", filepath.Base(name), m)
+		}
 	}
 }
