@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +174,28 @@ func TestMigrateCreatesAPrivateDatabase(t *testing.T) {
 			t.Errorf("%s: mode %#o, want 0600", filepath.Base(name), m)
 		}
 	}
+}
+
+// FuzzParseMaxAge checks that --max-age never fails open: whatever the
+// input, the result is an error, zero from a spelling of zero, or a
+// duration between one second and a hundred years.
+func FuzzParseMaxAge(f *testing.F) {
+	for _, s := range []string{"0", "1", "1e-10", "NaN", "Inf", "1e10", "90s", "0.1ns", "-0", "0x10", "1_0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseMaxAge(s)
+		if err != nil {
+			return
+		}
+		if d == 0 {
+			if n, perr := strconv.ParseFloat(s, 64); s != "" && perr == nil && n != 0 {
+				t.Fatalf("parseMaxAge(%q) = 0 (no limit) for a non-zero number", s)
+			}
+			return
+		}
+		if d < time.Second || d > maxMaxAge {
+			t.Fatalf("parseMaxAge(%q) = %v, outside [1s, 100y]", s, d)
+		}
+	})
 }
