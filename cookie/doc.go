@@ -18,9 +18,11 @@
 //	request.COOKIES                                 cookie.All(r)
 //	(no equivalent)                                 cookie.GetAll(r, k): every duplicate, in order
 //	response.set_signed_cookie(k, v, salt=s)        cookie.SetSigned(w, k, v, secret, s, opts)
-//	                                                or cookie.Signer{Secret: secret, Salt: s}.Set(w, k, v, opts)
+//	                                                or (&cookie.Signer{Secret: secret, Salt: s}).Set(w, k, v, opts)
 //	request.get_signed_cookie(k, salt=s,            cookie.GetSigned(r, k, secret, fallbacks, s, maxAge)
-//	    max_age=n)                                  or cookie.Signer{...}.Get(r, k)
+//	    max_age=n)                                  or (&cookie.Signer{...}).Get(r, k)
+//	(no equivalent: Go only)                        cookie.Signer{..., GoOnly: true}: the name bound without
+//	                                                ambiguity, a key of its own; Django cannot read it
 //	request.get_signed_cookie(k, default=d, ...)    cookie.GetSignedDefault(...) or Signer.GetDefault(r, k, d)
 //	signing.BadSignature / SignatureExpired         signing.ErrBadSignature / signing.ErrExpired (errors.Is)
 //	http.cookies.CookieError                        cookie.ErrInvalidName, cookie.ErrReservedName
