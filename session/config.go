@@ -125,9 +125,21 @@ type Config struct {
 	// session, 500 with the cause logged for everything else.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
+	// SaveTimeout bounds the middleware's own save, which runs with the
+	// request's context detached from its cancellation (a client that hangs
+	// up does not lose the save) and so needs a limit of its own: a store
+	// that does not answer within SaveTimeout fails the save, and the
+	// ErrorHandler answers. Zero means DefaultSaveTimeout; a negative value
+	// means no limit. Explicit calls (Session.Save, CycleKey...) use the
+	// context they are given.
+	SaveTimeout time.Duration
+
 	// Now is the clock, for tests. Nil means time.Now.
 	Now func() time.Time
 }
+
+// DefaultSaveTimeout is Config.SaveTimeout's default.
+const DefaultSaveTimeout = 5 * time.Second
 
 // ErrConfig is matched (errors.Is) by every error New returns for an
 // invalid Config.
@@ -238,6 +250,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.SaveTimeout == 0 {
+		c.SaveTimeout = DefaultSaveTimeout
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -151,31 +152,33 @@ func (m *Manager) cookieLine(key string, e expiry, now time.Time) string {
 	return b.String()
 }
 
-// load reads the record under key: decoded values, whether they are a
-// store's shared snapshot, and whether the record was found. Corrupt data is
-// an empty session and a warning, as in Django.
-func (m *Manager) load(ctx context.Context, key string) (map[string]any, bool, bool, error) {
+// load reads the record under key: decoded values, the record's expiry,
+// whether the values are a store's shared snapshot, and whether the record
+// was found. Data that cannot be decoded is found, with an error matching
+// ErrCorrupt.
+func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, error) {
 	if m.vstore != nil {
-		vals, _, found, err := m.vstore.LoadValues(ctx, key)
+		vals, exp, found, err := m.vstore.LoadValues(ctx, key)
 		if err != nil {
 			if errors.Is(err, ErrCorrupt) {
-				m.corrupt(ctx, err)
-				return nil, false, true, nil
+				return nil, exp, false, true, err
 			}
-			return nil, false, false, err
+			return nil, exp, false, false, err
 		}
-		return vals, true, found, nil
+		return vals, exp, true, found, nil
 	}
-	data, _, found, err := m.store.Load(ctx, key)
+	data, exp, found, err := m.store.Load(ctx, key)
 	if err != nil || !found {
-		return nil, false, found, err
+		return nil, exp, false, found, err
 	}
 	vals, err := m.codec.Decode(data)
 	if err != nil {
-		m.corrupt(ctx, err)
-		return nil, false, true, nil
+		if !errors.Is(err, ErrCorrupt) {
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		return nil, exp, false, true, err
 	}
-	return vals, false, true, nil
+	return vals, exp, false, true, nil
 }
 
 func (m *Manager) corrupt(ctx context.Context, err error) {

@@ -61,6 +61,9 @@ type Session struct {
 	data    map[string]any  // the session's values
 	owned   map[string]bool // keys whose lists and maps are the session's own, copied or set during this request
 	loadErr error           // the store could not load the session
+	corrupt error           // the record was found but could not be decoded (read as empty)
+
+	loadedExpiry time.Time // the record's expiry as the store reported it
 
 	verified  bool // key was found in, or written to, the store
 	scanned   bool // cands and hadCookie are known
@@ -172,7 +175,13 @@ func (s *Session) loadLocked(ctx context.Context) {
 	s.loaded = true
 	s.scanLocked()
 	for i := range s.cands {
-		data, shared, found, err := s.m.load(ctx, s.cands[i])
+		data, exp, shared, found, err := s.m.load(ctx, s.cands[i])
+		if err != nil && found && errors.Is(err, ErrCorrupt) {
+			// As Django: unreadable data is an empty session under the key.
+			s.m.corrupt(ctx, err)
+			s.corrupt = err
+			data, shared, err = nil, false, nil
+		}
 		if err != nil {
 			s.loadErr = err
 			s.key = ""
@@ -182,6 +191,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 		if found {
 			s.key, s.verified = s.cands[i], true
 			s.data, s.shared, s.borrowed = data, shared, shared
+			s.loadedExpiry = exp
 			return
 		}
 	}
@@ -607,12 +617,9 @@ func (s *Session) createLocked(ctx context.Context, date time.Time) error {
 }
 
 // Exists reports whether the store has a session with that key (Django's
-// exists()). A key that is not a valid session key is never looked up.
+// exists()); it is Manager.Exists.
 func (s *Session) Exists(ctx context.Context, key string) (bool, error) {
-	if !ValidKey(key) {
-		return false, nil
-	}
-	return s.m.store.Exists(ctx, key)
+	return s.m.Exists(ctx, key)
 }
 
 // DeleteRecord removes this session's record from the store and nothing
@@ -703,10 +710,10 @@ func (s *Session) CycleKey(ctx context.Context) error {
 }
 
 // ClearExpired removes every expired session from the store (Django's
-// clear_expired(), run by the clearsessions command). Stores that expire
-// records on their own do nothing.
+// clear_expired(), run by the clearsessions command); it is
+// Manager.ClearExpired.
 func (s *Session) ClearExpired(ctx context.Context) error {
-	return s.m.store.ClearExpired(ctx)
+	return s.m.ClearExpired(ctx)
 }
 
 // SetExpiry sets the session to expire after seconds of inactivity

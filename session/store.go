@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -16,7 +17,28 @@ import (
 // must still treat them as untrusted input (parameterised queries, no path
 // building from unchecked input).
 //
-// The conformance suite in package storetest checks every rule below.
+// Load, Save and Delete are what every store must do. What only some stores
+// can do is an optional interface, checked with a type assertion: Exister,
+// ExpiredClearer, Counter, and ValueStore, the values-level form for stores
+// that keep decoded sessions or own their encoding. Where a store lacks a
+// capability, the Manager's call (Manager.Exists, Manager.ClearExpired,
+// Manager.Count) returns an error matching ErrNotSupported.
+//
+// A store whose client library takes no context (gomemcache) cannot honour
+// a deadline by itself: it must bound every call with a timeout of its own,
+// no longer than Config.SaveTimeout, so that a hung server never holds a
+// request longer than that.
+//
+// The conformance suite in package storetest checks every rule below, and
+// the rules of each optional interface the store implements.
+//
+// Two capabilities are planned and not declared yet: an atomic
+// read-modify-write (a Store method that loads, applies a function and saves
+// under one lock or a compare-and-set, for counters that concurrent requests
+// update) will be one more optional interface beside ValueStore, used by a
+// Session method; a per-user index (all the sessions of one user, to end
+// them on a password change) will be an optional interface that Save feeds
+// with the user id found under the auth package's session key.
 type Store interface {
 	// Load returns the record stored under key. A record whose expiry is not
 	// after the current time is reported as not found (found == false, err == nil),
@@ -40,15 +62,40 @@ type Store interface {
 
 	// Delete removes the record under key. Deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
+}
 
-	// Exists reports whether a record with that key is stored (expired records
-	// that were not reclaimed yet may count, as in Django: they still block
-	// the key from being reused).
+// Exister is a Store that can tell whether a key is taken without reading
+// the record (Django's exists()).
+type Exister interface {
+	// Exists reports whether a record with that key is stored (expired
+	// records that were not reclaimed yet may count, as in Django: they
+	// still block the key from being reused).
 	Exists(ctx context.Context, key string) (bool, error)
+}
 
-	// ClearExpired removes every record whose expiry is in the past. Stores
-	// that expire records on their own (caches) may do nothing.
+// ExpiredClearer is a Store that can remove its expired records (Django's
+// clear_expired(), run by clearsessions). Stores that expire records on
+// their own (caches) need not implement it.
+type ExpiredClearer interface {
+	// ClearExpired removes every record whose expiry is in the past.
 	ClearExpired(ctx context.Context) error
+}
+
+// Counter is a Store that can count its live records (for sessionctl and
+// monitoring).
+type Counter interface {
+	// Count returns the number of records whose expiry is in the future.
+	Count(ctx context.Context) (int64, error)
+}
+
+// ErrNotSupported is matched by the error of a Manager or Session call that
+// needs a capability the Store does not have (Exister, ExpiredClearer,
+// Counter). The error names the capability.
+var ErrNotSupported = errors.New("session: not supported by this store")
+
+// notSupported returns ErrNotSupported naming what the store lacks.
+func notSupported(store Store, what string) error {
+	return fmt.Errorf("%w: %T has no %s", ErrNotSupported, store, what)
 }
 
 // ErrKeyExists is returned (possibly wrapped) by Store.Save with mustCreate

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -152,13 +153,17 @@ func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "removed %d expired session(s)\n", n)
 		return exitOK
 	}
-	if err := store.ClearExpired(ctx); err != nil {
+	if err := st.ClearExpired(ctx); err != nil {
 		fmt.Fprintf(stderr, "sessionctl clearsessions: %v\n", err)
 		return exitStoreErr
 	}
 	fmt.Fprintln(stdout, "expired sessions removed")
 	return exitOK
 }
+
+// quiet is the logger of the Manager that commands open: their errors are
+// printed by the command itself.
+var quiet = slog.New(slog.DiscardHandler)
 
 // demoSecretKeyFile is the key the demo site generates next to its
 // database when it is given none (cmd/sessiondemo's secretKeyFile).
@@ -237,24 +242,27 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	}
 	defer closeStore(st)
 
-	data, expiry, found, err := st.Load(ctx, key)
-	if errors.Is(err, sqlstore.ErrKeyTooLong) {
-		found, err = false, nil // no stored key is that long
-	}
+	m, err := session.New(st, session.Config{SecretKey: secret, FallbackKeys: fallbacks, Logger: quiet})
 	if err != nil {
+		return usageError(stderr, "inspect", err.Error())
+	}
+	sess, err := m.Open(ctx, key)
+	switch {
+	case errors.Is(err, session.ErrNotFound):
+		fmt.Fprintf(stderr, "sessionctl inspect: no live session %q (unknown or expired)\n", key)
+		return exitNo
+	case errors.Is(err, session.ErrCorrupt):
+		fmt.Fprintf(stderr, "sessionctl inspect: the data of session %q does not verify with this SECRET_KEY or its fallbacks (wrong secret key, or altered data): %v\n", key, err)
+		return exitNo
+	case err != nil:
 		fmt.Fprintf(stderr, "sessionctl inspect: %v\n", err)
 		return exitStoreErr
 	}
-	if !found {
-		fmt.Fprintf(stderr, "sessionctl inspect: no live session %q (unknown or expired)\n", key)
-		return exitNo
+	values := map[string]any{}
+	for k, v := range sess.All() {
+		values[k] = v
 	}
-	values, err := session.NewDjangoCodec(secret, fallbacks, nil).Decode(data)
-	if err != nil {
-		fmt.Fprintf(stderr, "sessionctl inspect: the data of session %q does not verify with this SECRET_KEY or its fallbacks (wrong secret key, or altered data): %v\n", key, err)
-		return exitNo
-	}
-	out, err := inspectJSON(key, expiry, values)
+	out, err := inspectJSON(key, sess.LoadedExpiry(), values)
 	if err != nil {
 		fmt.Fprintf(stderr, "sessionctl inspect: printing the data: %v\n", err)
 		return exitStoreErr

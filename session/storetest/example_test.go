@@ -28,3 +28,13 @@ func ExampleRunWithOptions() {
 		}, storetest.Options{ExpiryGranularity: time.Second})
 	}
 }
+
+// A store that takes its clock runs the suite on a fake one: the expiry
+// checks then move the clock instead of sleeping.
+func ExampleRunWithClock() {
+	_ = func(t *testing.T) {
+		storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
+			return memory.New(memory.Options{Now: now})
+		}, storetest.Options{})
+	}
+}

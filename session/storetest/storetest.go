@@ -60,6 +60,13 @@ type Options struct {
 // Options. newStore is called once per check and must return an empty
 // store, or at least one where keys made by session.NewKey are unused; it
 // can register cleanup with t.Cleanup.
+//
+// The checks of an optional capability (session.Exister,
+// session.ExpiredClearer, session.Counter, session.ValueStore) run when
+// the store has it. Run uses the real clock: the check of a short expiry
+// waits for it (about two seconds, in parallel with the other checks).
+// Stores that compare expiry against a clock they are given should use
+// RunWithClock instead, which waits for nothing.
 func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 	t.Helper()
 	RunWithOptions(t, newStore, Options{})
@@ -68,14 +75,51 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 // RunWithOptions is Run for a store that declares limits in opts.
 func RunWithOptions(t *testing.T, newStore func(t *testing.T) session.Store, opts Options) {
 	t.Helper()
-	if opts.ExpiryGranularity <= 0 {
-		opts.ExpiryGranularity = time.Millisecond
+	run(t, suite{newStore: newStore, opts: opts, now: time.Now})
+}
+
+// RunWithClock is RunWithOptions for a store that takes its clock: newStore
+// must make a store that reads the time from now. The suite then moves that
+// clock forward instead of sleeping, so the expiry checks take no time.
+func RunWithClock(t *testing.T, newStore func(t *testing.T, now func() time.Time) session.Store, opts Options) {
+	t.Helper()
+	c := &fakeClock{t: time.Now()}
+	s := suite{opts: opts, now: c.Now, advance: c.Advance}
+	s.newStore = func(t *testing.T) session.Store { return newStore(t, c.Now) }
+	run(t, s)
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func run(t *testing.T, s suite) {
+	t.Helper()
+	if s.opts.ExpiryGranularity <= 0 {
+		s.opts.ExpiryGranularity = time.Millisecond
 	}
-	if opts.MaxValueSize <= 0 {
-		opts.MaxValueSize = 256 << 10
+	if s.opts.MaxValueSize <= 0 {
+		s.opts.MaxValueSize = 256 << 10
 	}
-	s := suite{newStore: newStore, opts: opts}
-	for _, c := range s.checks() {
+	newStore := s.newStore
+	probe := newStore(t)
+	for _, c := range s.checks(probe) {
 		t.Run(c.name, func(t *testing.T) {
 			if c.parallel {
 				t.Parallel()
@@ -83,7 +127,6 @@ func RunWithOptions(t *testing.T, newStore func(t *testing.T) session.Store, opt
 			c.fn(t, newStore(t))
 		})
 	}
-	probe := newStore(t)
 	if _, ok := probe.(session.ValueStore); ok {
 		for _, c := range s.valueChecks() {
 			t.Run(c.name, func(t *testing.T) {
@@ -96,6 +139,32 @@ func RunWithOptions(t *testing.T, newStore func(t *testing.T) session.Store, opt
 type suite struct {
 	newStore func(t *testing.T) session.Store
 	opts     Options
+	now      func() time.Time    // the clock the store reads
+	advance  func(time.Duration) // moves a fake clock; nil for the real one
+}
+
+// wait lets d pass: on the fake clock at once, on the real one by sleeping.
+func (s suite) wait(d time.Duration) {
+	if s.advance != nil {
+		s.advance(d)
+		return
+	}
+	time.Sleep(d)
+}
+
+// exists reports Exists for a store that has it, and ok == false for one
+// that does not.
+func exists(t *testing.T, st session.Store, key string) (found, ok bool) {
+	t.Helper()
+	ex, ok := st.(session.Exister)
+	if !ok {
+		return false, false
+	}
+	found, err := ex.Exists(bg, key)
+	if err != nil {
+		t.Fatalf("Exists: %v", err)
+	}
+	return found, true
 }
 
 type check struct {
@@ -111,8 +180,8 @@ type valueCheck struct {
 
 const hour = time.Hour
 
-func (s suite) checks() []check {
-	return []check{
+func (s suite) checks(probe session.Store) []check {
+	checks := []check{
 		{name: "a record created with mustCreate loads back with its data and expiry", fn: s.createAndLoad},
 		{name: "mustCreate on a taken key fails with ErrKeyExists and keeps the original", fn: s.createCollision},
 		{name: "loading a key that was never saved reports not found", fn: s.loadMissing},
@@ -122,14 +191,22 @@ func (s suite) checks() []check {
 		{name: "saving without mustCreate on a missing key fails with ErrNotFound and creates nothing", fn: s.updateMissing},
 		{name: "saving without mustCreate on an expired record fails with ErrNotFound", fn: s.updateExpired},
 		{name: "delete removes the record and deleting a missing key is not an error", fn: s.delete},
-		{name: "exists reports live records only", fn: s.exists},
-		{name: "clear expired removes expired records and keeps live ones", fn: s.clearExpired},
 		{name: "keys are independent of each other", fn: s.independent},
 		{name: "a record expiring in 2s is there after 1s and gone after 2s", parallel: true, fn: s.precision},
 		{name: "large values round-trip", fn: s.large},
 		{name: "concurrent use from many goroutines is safe", fn: s.concurrent},
 		{name: "a cancelled context makes every call fail and writes nothing", fn: s.cancelled},
 	}
+	if _, ok := probe.(session.Exister); ok {
+		checks = append(checks, check{name: "exists reports live records only", fn: s.exists})
+	}
+	if _, ok := probe.(session.ExpiredClearer); ok {
+		checks = append(checks, check{name: "clear expired removes expired records and keeps live ones", fn: s.clearExpired})
+	}
+	if _, ok := probe.(session.Counter); ok {
+		checks = append(checks, check{name: "count reports live records only", fn: s.count})
+	}
+	return checks
 }
 
 func (s suite) valueChecks() []valueCheck {
@@ -202,14 +279,14 @@ func wantNotFound(t *testing.T, st session.Store, key string) {
 
 func (s suite) createAndLoad(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, key, []byte(`{"a":1}`), exp, true)
 	s.wantLoaded(t, st, key, []byte(`{"a":1}`), exp)
 }
 
 func (s suite) createCollision(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, key, []byte("original"), exp, true)
 	err := st.Save(bg, key, []byte("intruder"), exp.Add(hour), true)
 	if !errors.Is(err, session.ErrKeyExists) {
@@ -224,7 +301,7 @@ func (s suite) loadMissing(t *testing.T, st session.Store) {
 
 func (s suite) loadExpired(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	mustSave(t, st, key, []byte("old"), time.Now().Add(-hour), true)
+	mustSave(t, st, key, []byte("old"), s.now().Add(-hour), true)
 	wantNotFound(t, st, key)
 }
 
@@ -243,7 +320,7 @@ func (s suite) arbitraryBytes(t *testing.T, st session.Store) {
 		{"django's signed form", []byte("eyJhIjoxfQ:1r31eq:okpydDXtG5B_bW1UzGqyO_zKzxPWz6AvFEhgI6G8IIY")},
 	} {
 		key := session.NewKey()
-		exp := time.Now().Add(hour)
+		exp := s.now().Add(hour)
 		mustSave(t, st, key, tc.data, exp, true)
 		data, _, found := load(t, st, key)
 		if !found || !bytes.Equal(data, tc.data) {
@@ -254,31 +331,31 @@ func (s suite) arbitraryBytes(t *testing.T, st session.Store) {
 
 func (s suite) overwrite(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	mustSave(t, st, key, []byte("one"), time.Now().Add(hour), true)
-	exp2 := time.Now().Add(3 * hour)
+	mustSave(t, st, key, []byte("one"), s.now().Add(hour), true)
+	exp2 := s.now().Add(3 * hour)
 	mustSave(t, st, key, []byte("two, longer than one"), exp2, false)
 	s.wantLoaded(t, st, key, []byte("two, longer than one"), exp2)
-	exp3 := time.Now().Add(hour / 2)
+	exp3 := s.now().Add(hour / 2)
 	mustSave(t, st, key, []byte("3"), exp3, false)
 	s.wantLoaded(t, st, key, []byte("3"), exp3)
 }
 
 func (s suite) updateMissing(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	err := st.Save(bg, key, []byte("x"), time.Now().Add(hour), false)
+	err := st.Save(bg, key, []byte("x"), s.now().Add(hour), false)
 	if !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Save(mustCreate=false) of a missing key = %v, want an error matching session.ErrNotFound", err)
 	}
 	wantNotFound(t, st, key)
-	if ok, err := st.Exists(bg, key); err != nil || ok {
-		t.Fatalf("Exists after the failed save = %v, %v; want false, nil", ok, err)
+	if found, _ := exists(t, st, key); found {
+		t.Fatal("Exists after the failed save = true, want false")
 	}
 }
 
 func (s suite) updateExpired(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	mustSave(t, st, key, []byte("x"), time.Now().Add(-hour), true)
-	err := st.Save(bg, key, []byte("y"), time.Now().Add(hour), false)
+	mustSave(t, st, key, []byte("x"), s.now().Add(-hour), true)
+	err := st.Save(bg, key, []byte("y"), s.now().Add(hour), false)
 	if !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Save(mustCreate=false) of an expired record = %v, want an error matching session.ErrNotFound", err)
 	}
@@ -287,7 +364,7 @@ func (s suite) updateExpired(t *testing.T, st session.Store) {
 
 func (s suite) delete(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	mustSave(t, st, key, []byte("x"), time.Now().Add(hour), true)
+	mustSave(t, st, key, []byte("x"), s.now().Add(hour), true)
 	if err := st.Delete(bg, key); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -299,7 +376,7 @@ func (s suite) delete(t *testing.T, st session.Store) {
 		t.Fatalf("Delete of a key never saved: %v", err)
 	}
 	// A deleted key can be created again.
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, key, []byte("again"), exp, true)
 	s.wantLoaded(t, st, key, []byte("again"), exp)
 }
@@ -312,7 +389,7 @@ func (s suite) exists(t *testing.T, st session.Store) {
 		want bool
 	}{
 		{"before any save", func() {}, false},
-		{"after a save", func() { mustSave(t, st, key, []byte("x"), time.Now().Add(hour), true) }, true},
+		{"after a save", func() { mustSave(t, st, key, []byte("x"), s.now().Add(hour), true) }, true},
 		{"after a delete", func() {
 			if err := st.Delete(bg, key); err != nil {
 				t.Fatal(err)
@@ -320,15 +397,14 @@ func (s suite) exists(t *testing.T, st session.Store) {
 		}, false},
 	} {
 		tc.do()
-		got, err := st.Exists(bg, key)
-		if err != nil || got != tc.want {
-			t.Fatalf("Exists %s = %v, %v; want %v, nil", tc.when, got, err, tc.want)
+		if got, _ := exists(t, st, key); got != tc.want {
+			t.Fatalf("Exists %s = %v, want %v", tc.when, got, tc.want)
 		}
 	}
 }
 
 func (s suite) clearExpired(t *testing.T, st session.Store) {
-	now := time.Now()
+	now := s.now()
 	var expired []string
 	for range 3 {
 		k := session.NewKey()
@@ -337,7 +413,7 @@ func (s suite) clearExpired(t *testing.T, st session.Store) {
 	}
 	live := session.NewKey()
 	mustSave(t, st, live, []byte("live"), now.Add(hour), true)
-	if err := st.ClearExpired(bg); err != nil {
+	if err := st.(session.ExpiredClearer).ClearExpired(bg); err != nil {
 		t.Fatalf("ClearExpired: %v", err)
 	}
 	s.wantLoaded(t, st, live, []byte("live"), now.Add(hour))
@@ -346,8 +422,8 @@ func (s suite) clearExpired(t *testing.T, st session.Store) {
 		if s.opts.ClearExpiredIsNoop {
 			continue
 		}
-		if ok, err := st.Exists(bg, k); err != nil || ok {
-			t.Fatalf("Exists of an expired record after ClearExpired = %v, %v; want false, nil", ok, err)
+		if found, _ := exists(t, st, k); found {
+			t.Fatal("Exists of an expired record after ClearExpired = true, want false")
 		}
 		// The key is free again.
 		mustSave(t, st, k, []byte("new"), now.Add(hour), true)
@@ -356,7 +432,7 @@ func (s suite) clearExpired(t *testing.T, st session.Store) {
 
 func (s suite) independent(t *testing.T, st session.Store) {
 	a, b := session.NewKey(), session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, a, []byte("a"), exp, true)
 	mustSave(t, st, b, []byte("b"), exp, true)
 	mustSave(t, st, a, []byte("a2"), exp, false)
@@ -368,17 +444,17 @@ func (s suite) independent(t *testing.T, st session.Store) {
 
 func (s suite) precision(t *testing.T, st session.Store) {
 	key := session.NewKey()
-	start := time.Now()
+	start := s.now()
 	exp := start.Add(2 * time.Second)
 	mustSave(t, st, key, []byte("short-lived"), exp, true)
-	time.Sleep(time.Until(start.Add(time.Second)))
+	s.wait(start.Add(time.Second).Sub(s.now()))
 	s.wantLoaded(t, st, key, []byte("short-lived"), exp)
-	if ok, err := st.Exists(bg, key); err != nil || !ok {
-		t.Fatalf("Exists after 1s = %v, %v; want true, nil", ok, err)
+	if found, ok := exists(t, st, key); ok && !found {
+		t.Fatal("Exists after 1s = false, want true")
 	}
-	time.Sleep(time.Until(exp.Add(s.opts.ExpiryGranularity + 50*time.Millisecond)))
+	s.wait(exp.Add(s.opts.ExpiryGranularity + 50*time.Millisecond).Sub(s.now()))
 	wantNotFound(t, st, key)
-	if err := st.Save(bg, key, []byte("late"), time.Now().Add(hour), false); !errors.Is(err, session.ErrNotFound) {
+	if err := st.Save(bg, key, []byte("late"), s.now().Add(hour), false); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Save(mustCreate=false) after expiry = %v, want an error matching session.ErrNotFound", err)
 	}
 }
@@ -387,7 +463,7 @@ func (s suite) large(t *testing.T, st session.Store) {
 	data := make([]byte, s.opts.MaxValueSize)
 	_, _ = rand.Read(data)
 	key := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, key, data, exp, true)
 	s.wantLoaded(t, st, key, data, exp)
 	data[0] ^= 0xff
@@ -397,7 +473,7 @@ func (s suite) large(t *testing.T, st session.Store) {
 
 func (s suite) concurrent(t *testing.T, st session.Store) {
 	shared := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, shared, []byte("0"), exp, true)
 	const workers, rounds = 8, 25
 	var wg sync.WaitGroup
@@ -425,9 +501,11 @@ func (s suite) concurrent(t *testing.T, st session.Store) {
 					errs <- fmt.Errorf("Load shared: %w", err)
 					return
 				}
-				if _, err := st.Exists(bg, own); err != nil {
-					errs <- fmt.Errorf("Exists: %w", err)
-					return
+				if ex, ok := st.(session.Exister); ok {
+					if _, err := ex.Exists(bg, own); err != nil {
+						errs <- fmt.Errorf("Exists: %w", err)
+						return
+					}
 				}
 				tmp := session.NewKey()
 				if err := st.Save(bg, tmp, []byte("t"), exp, true); err != nil {
@@ -442,14 +520,16 @@ func (s suite) concurrent(t *testing.T, st session.Store) {
 			created <- own
 		})
 	}
-	wg.Go(func() {
-		for range rounds {
-			if err := st.ClearExpired(bg); err != nil {
-				errs <- fmt.Errorf("ClearExpired: %w", err)
-				return
+	if c, ok := st.(session.ExpiredClearer); ok {
+		wg.Go(func() {
+			for range rounds {
+				if err := c.ClearExpired(bg); err != nil {
+					errs <- fmt.Errorf("ClearExpired: %w", err)
+					return
+				}
 			}
-		}
-	})
+		})
+	}
 	wg.Wait()
 	close(errs)
 	close(created)
@@ -477,7 +557,7 @@ func (s suite) cancelled(t *testing.T, st session.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	live := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	mustSave(t, st, live, []byte("x"), exp, true)
 	fresh := session.NewKey()
 	calls := []struct {
@@ -488,8 +568,19 @@ func (s suite) cancelled(t *testing.T, st session.Store) {
 		{"Save with mustCreate", func() error { return st.Save(ctx, fresh, []byte("y"), exp, true) }},
 		{"Save", func() error { return st.Save(ctx, live, []byte("y"), exp, false) }},
 		{"Delete", func() error { return st.Delete(ctx, live) }},
-		{"Exists", func() error { _, err := st.Exists(ctx, live); return err }},
-		{"ClearExpired", func() error { return st.ClearExpired(ctx) }},
+	}
+	type call = struct {
+		name string
+		call func() error
+	}
+	if ex, ok := st.(session.Exister); ok {
+		calls = append(calls, call{"Exists", func() error { _, err := ex.Exists(ctx, live); return err }})
+	}
+	if c, ok := st.(session.ExpiredClearer); ok {
+		calls = append(calls, call{"ClearExpired", func() error { return c.ClearExpired(ctx) }})
+	}
+	if c, ok := st.(session.Counter); ok {
+		calls = append(calls, call{"Count", func() error { _, err := c.Count(ctx); return err }})
 	}
 	if vs, ok := st.(session.ValueStore); ok {
 		calls = append(calls,
@@ -532,7 +623,7 @@ func jsonValues() map[string]any {
 
 func (s suite) valuesRoundTrip(t *testing.T, st session.ValueStore) {
 	key := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	if err := st.SaveValues(bg, key, jsonValues(), exp, true); err != nil {
 		t.Fatalf("SaveValues: %v", err)
 	}
@@ -548,7 +639,7 @@ func (s suite) valuesRoundTrip(t *testing.T, st session.ValueStore) {
 
 func (s suite) valuesRules(t *testing.T, st session.ValueStore) {
 	key := session.NewKey()
-	exp := time.Now().Add(hour)
+	exp := s.now().Add(hour)
 	if err := st.SaveValues(bg, key, map[string]any{"v": int64(1)}, exp, false); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("SaveValues(mustCreate=false) of a missing key = %v, want ErrNotFound", err)
 	}
@@ -569,7 +660,7 @@ func (s suite) valuesRules(t *testing.T, st session.ValueStore) {
 
 func (s suite) valuesAsBytes(t *testing.T, st session.ValueStore) {
 	key := session.NewKey()
-	if err := st.SaveValues(bg, key, map[string]any{"a": int64(1), "b": 1.0}, time.Now().Add(hour), true); err != nil {
+	if err := st.SaveValues(bg, key, map[string]any{"a": int64(1), "b": 1.0}, s.now().Add(hour), true); err != nil {
 		t.Fatal(err)
 	}
 	data, _, found := load(t, st, key)
@@ -581,14 +672,14 @@ func (s suite) valuesAsBytes(t *testing.T, st session.ValueStore) {
 func (s suite) valuesCorrupt(t *testing.T, st session.ValueStore) {
 	for _, data := range []string{"not json", `[1,2]`, `{"a":`, "eyJhIjoxfQ:1r31eq:okpydDXtG5B_bW1UzGqyO_zKzxPWz6AvFEhgI6G8IIY"} {
 		key := session.NewKey()
-		mustSave(t, st, key, []byte(data), time.Now().Add(hour), true)
+		mustSave(t, st, key, []byte(data), s.now().Add(hour), true)
 		_, _, _, err := st.LoadValues(bg, key)
 		if !errors.Is(err, session.ErrCorrupt) {
 			t.Errorf("LoadValues of %q = %v, want an error matching session.ErrCorrupt", data, err)
 		}
 	}
 	key := session.NewKey()
-	mustSave(t, st, key, []byte(`{"a":1}`), time.Now().Add(hour), true)
+	mustSave(t, st, key, []byte(`{"a":1}`), s.now().Add(hour), true)
 	got, _, found, err := st.LoadValues(bg, key)
 	if err != nil || !found || got["a"] != int64(1) {
 		t.Errorf("LoadValues of a JSON record = %v, %v, %v; want a=1", got, found, err)
@@ -597,7 +688,7 @@ func (s suite) valuesCorrupt(t *testing.T, st session.ValueStore) {
 
 func (s suite) valuesExpired(t *testing.T, st session.ValueStore) {
 	key := session.NewKey()
-	if err := st.SaveValues(bg, key, map[string]any{"a": int64(1)}, time.Now().Add(-hour), true); err != nil {
+	if err := st.SaveValues(bg, key, map[string]any{"a": int64(1)}, s.now().Add(-hour), true); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{key, session.NewKey()} {
@@ -605,5 +696,28 @@ func (s suite) valuesExpired(t *testing.T, st session.ValueStore) {
 		if err != nil || found {
 			t.Fatalf("LoadValues = found %v, err %v; want not found", found, err)
 		}
+	}
+}
+
+func (s suite) count(t *testing.T, st session.Store) {
+	c := st.(session.Counter)
+	before, err := c.Count(bg)
+	if err != nil {
+		t.Fatalf("Count: %v", err)
+	}
+	now := s.now()
+	a, b, old := session.NewKey(), session.NewKey(), session.NewKey()
+	mustSave(t, st, a, []byte("a"), now.Add(hour), true)
+	mustSave(t, st, b, []byte("b"), now.Add(hour), true)
+	mustSave(t, st, old, []byte("old"), now.Add(-hour), true)
+	after, err := c.Count(bg)
+	if err != nil || after-before != 2 {
+		t.Fatalf("Count after two live saves and an expired one = %d (before %d), %v; want 2 more", after, before, err)
+	}
+	if err := st.Delete(bg, a); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Count(bg); err != nil || n != after-1 {
+		t.Fatalf("Count after a delete = %d, %v; want %d", n, err, after-1)
 	}
 }

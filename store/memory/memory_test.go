@@ -14,6 +14,14 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
+		return memory.New(memory.Options{Now: now})
+	}, storetest.Options{})
+}
+
+// TestConformanceOnTheRealClock runs the suite once on the real clock too,
+// with its one short real expiry wait.
+func TestConformanceOnTheRealClock(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) session.Store {
 		return memory.New(memory.Options{})
 	})

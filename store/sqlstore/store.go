@@ -70,10 +70,16 @@ const (
 	stmtExists
 	stmtLiveExists
 	stmtClear
+	stmtCount
 	numStmts
 )
 
-var _ session.Store = (*Store)(nil)
+var (
+	_ session.Store          = (*Store)(nil)
+	_ session.Exister        = (*Store)(nil)
+	_ session.ExpiredClearer = (*Store)(nil)
+	_ session.Counter        = (*Store)(nil)
+)
 
 // New returns a Store that keeps sessions in the table opts.TableName of db,
 // speaking dialect. It does not touch the database: call CreateTable once
@@ -125,6 +131,7 @@ func New(db *sql.DB, dialect Dialect, opts Options) (*Store, error) {
 	s.text[stmtExists] = "SELECT 1 FROM " + t + " WHERE " + key + " = " + p(1)
 	s.text[stmtLiveExists] = "SELECT 1 FROM " + t + " WHERE " + key + " = " + p(1) + " AND " + exp + " > " + p(2)
 	s.text[stmtClear] = "DELETE FROM " + t + " WHERE " + exp + " < " + p(1)
+	s.text[stmtCount] = "SELECT COUNT(*) FROM " + t + " WHERE " + exp + " > " + p(1)
 	return s, nil
 }
 
@@ -382,6 +389,20 @@ func (s *Store) ClearExpiredCount(ctx context.Context) (int64, error) {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: clearing expired sessions: %w", err)
+	}
+	return n, nil
+}
+
+// Count returns the number of live rows: those whose expire_date is after
+// now (session.Counter).
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	st, err := s.stmt(ctx, stmtCount)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := st.QueryRowContext(ctx, s.dialect.expiryArg(s.now())).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: counting sessions: %w", err)
 	}
 	return n, nil
 }

@@ -34,9 +34,9 @@ func open(t *testing.T) *sql.DB {
 // table of its own.
 func TestConformance(t *testing.T) {
 	db := open(t)
-	storetest.Run(t, func(t *testing.T) session.Store {
-		return sqltest.NewStore(t, db, sqlstore.MySQL, nil)
-	})
+	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
+		return sqltest.NewStore(t, db, sqlstore.MySQL, now)
+	}, storetest.Options{})
 }
 
 func TestContract(t *testing.T) {

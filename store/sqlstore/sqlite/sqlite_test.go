@@ -30,9 +30,9 @@ func open(t *testing.T) *sql.DB {
 // table of its own.
 func TestConformance(t *testing.T) {
 	db := open(t)
-	storetest.Run(t, func(t *testing.T) session.Store {
-		return sqltest.NewStore(t, db, sqlstore.SQLite, nil)
-	})
+	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
+		return sqltest.NewStore(t, db, sqlstore.SQLite, now)
+	}, storetest.Options{})
 }
 
 func TestContract(t *testing.T) {
