@@ -64,21 +64,22 @@ test_module() {
 		grep -v -E '^[[:space:]]*(=== (RUN|PAUSE|CONT|NAME)|--- PASS)' "$log"
 		echo "--- end of the log of module $m"
 	fi
-	local okp failp nop pass fail skip
-	okp=$(grep -c -E '^ok[[:space:]]' "$log")
+	local okp failp nonep nop pass fail skip
+	okp=$(grep -E '^ok[[:space:]]' "$log" | grep -c -v -F '[no tests to run]')
+	nonep=$(grep -E '^ok[[:space:]]' "$log" | grep -c -F '[no tests to run]')
 	failp=$(grep -c -E '^FAIL[[:space:]]+[^[:space:]]+[[:space:]]' "$log")
 	nop=$(grep -c -E '^\?[[:space:]].*\[no test files\]' "$log")
 	pass=$(grep -c -E '^[[:space:]]*--- PASS' "$log")
 	fail=$(grep -c -E '^[[:space:]]*--- FAIL' "$log")
 	skip=$(grep -c -E '^[[:space:]]*--- SKIP' "$log")
 	if [ "$skip" -gt 0 ]; then
-		echo "module $m: skipped tests (with the reason on the next line):"
-		grep -A1 -E '^[[:space:]]*--- SKIP' "$log" | grep -v -E '^--$'
+		echo "module $m: skipped tests (each after the line that says why):"
+		grep -B1 -E '^[[:space:]]*--- SKIP' "$log" | grep -v -E '^--$'
 	fi
 	local label=$m
 	[ "$m" = . ] && label="core (.)"
-	summary+=("$(printf '%-24s %3d packages tested: %3d ok, %d FAIL; %3d without tests; %5d tests passed, %d failed, %d skipped' \
-		"$label" $((okp + failp)) "$okp" "$failp" "$nop" "$pass" "$fail" "$skip")")
+	summary+=("$(printf '%-24s %3d packages ran tests (%d FAIL), %d had none to run, %d no test files; %5d tests passed, %d failed, %d skipped' \
+		"$label" $((okp + failp)) "$failp" "$nonep" "$nop" "$pass" "$fail" "$skip")")
 	total_pkgs=$((total_pkgs + okp + failp))
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
@@ -101,7 +102,7 @@ step benchmarks scripts/each-module.sh "$GO" test -run '^$' -bench . -benchtime=
 
 echo "=== tests per module (go test -race -v; logs in $LOGDIR):"
 for s in "${summary[@]+"${summary[@]}"}"; do echo "    $s"; done
-echo "    total: $(echo "$mods" | wc -w) modules, $total_pkgs packages tested; $total_pass tests passed, $total_fail failed, $total_skip skipped"
+echo "    total: $(echo "$mods" | wc -w) modules, $total_pkgs packages ran tests; $total_pass tests passed, $total_fail failed, $total_skip skipped"
 for f in "${failed[@]+"${failed[@]}"}"; do echo "=== FAILED step: $f"; done
 echo "steps: $passed passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]
