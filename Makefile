@@ -1,13 +1,16 @@
 # The project's commands. `make test` is the full test suite, as CI runs it.
+# The project is several modules (go.work lists them); the commands that
+# test or check run in every module, with GOWORK=off (scripts/each-module.sh).
 SHELL := /bin/bash
 GO ?= go
 TESTENV := bin/testenv
 export FUZZTIME ?= 5s
 
-.PHONY: test deps testenv run bench fuzz vet unit
+.PHONY: test deps testenv run bench fuzz vet unit consumer modules
 
-## test: install the Debian packages, start the real servers, then vet, test
-## (-race, the whole module), fuzz briefly and run the benchmarks module once
+## test: install the Debian packages, start the real servers, then in every
+## module vet, test (-race), go mod tidy -diff; the consumer check; fuzz
+## briefly; run every benchmark once (scripts/test.sh)
 test: deps testenv
 	$(TESTENV) -- scripts/test.sh
 
@@ -23,17 +26,24 @@ testenv:
 run:
 	$(GO) run ./cmd/sessiondemo
 
-## bench: every benchmark, against the real servers, with allocations
+## bench: every benchmark of every module, against the real servers, with allocations
 bench: deps testenv
-	$(TESTENV) -- bash -c '$(GO) test -run "^$$" -bench . -benchmem ./... && \
-		if [ -f benchmarks/go.mod ]; then cd benchmarks && $(GO) test -run "^$$" -bench . -benchmem ./...; fi'
+	$(TESTENV) -- scripts/each-module.sh $(GO) test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: every fuzz target for FUZZTIME (make fuzz FUZZTIME=1m for a soak)
+## fuzz: every fuzz target of every module for FUZZTIME (make fuzz FUZZTIME=1m for a soak)
 fuzz:
 	scripts/fuzz.sh
 
-## vet / unit: quick checks without servers (server tests skip)
+## vet / unit: quick checks of every module without servers (server tests skip)
 vet:
-	$(GO) vet ./...
+	scripts/each-module.sh $(GO) vet ./...
 unit:
-	$(GO) test ./...
+	scripts/each-module.sh $(GO) test ./...
+
+## consumer: the core module brings no module outside the project and golang.org/x
+consumer:
+	scripts/consumer-check.sh
+
+## modules: go.work lists every module of the tree
+modules:
+	scripts/modules.sh --check

@@ -1,89 +1,14 @@
 package sqlstore_test
 
 import (
-	"context"
 	"fmt"
-	"log"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/djsession/djsession/store/sqlstore"
-	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
 
-// A Store on Django's table in a SQLite file: create the table once, then
-// save and load sessions.
-func Example() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-
-	db, err := sqlite.Open(filepath.Join(dir, "sessions.db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	store, err := sqlstore.New(db, sqlstore.SQLite, sqlstore.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := store.CreateTable(ctx); err != nil {
-		log.Fatal(err)
-	}
-
-	key := "q0yv7l0ktuc8n3lpm2h6jvajgrxqgj5n"
-	expiry := time.Now().Add(14 * 24 * time.Hour)
-	if err := store.Save(ctx, key, []byte("eyJhIjoxfQ:1uTQ2x:sig"), expiry, true); err != nil {
-		log.Fatal(err)
-	}
-	data, _, found, err := store.Load(ctx, key)
-	fmt.Println(string(data), found, err)
-	// Output: eyJhIjoxfQ:1uTQ2x:sig true <nil>
-}
-
-// Options chooses another table and clock.
-func ExampleNew() {
-	db, err := sqlite.Open(":memory:")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	store, err := sqlstore.New(db, sqlstore.SQLite, sqlstore.Options{
-		TableName: "app_sessions",
-		Now:       func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) },
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(store.TableName(), store.Dialect())
-
-	_, err = sqlstore.New(db, sqlstore.SQLite, sqlstore.Options{TableName: "sessions; DROP TABLE users"})
-	fmt.Println(err != nil)
-	// Output:
-	// app_sessions sqlite
-	// true
-}
-
-// ClearExpired is Django's clearsessions: run it from a ticker or a cron job.
-func ExampleStore_ClearExpired() {
-	db, err := sqlite.Open(":memory:")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	store, _ := sqlstore.New(db, sqlstore.SQLite, sqlstore.Options{})
-	ctx := context.Background()
-	if err := store.CreateTable(ctx); err != nil {
-		log.Fatal(err)
-	}
-	_ = store.Save(ctx, "expiredexpiredexpiredexpired0000", []byte("old"), time.Now().Add(-time.Hour), true)
-	_ = store.Save(ctx, "livelivelivelivelivelivelive0000", []byte("new"), time.Now().Add(time.Hour), true)
-
-	n, err := store.ClearExpiredCount(ctx)
-	fmt.Println(n, err)
-	// Output: 1 <nil>
-}
+// The examples that open a database live beside a driver, so that this
+// module needs none: see store/sqlstore/sqlite (sqlstore_example_test.go)
+// for a Store on a SQLite file, its Options and ClearExpired.
 
 // ParseDialect reads a dialect from a flag or an environment variable.
 func ExampleParseDialect() {
