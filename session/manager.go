@@ -283,8 +283,14 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	}
 	if s.dirty || !s.saved {
 		// The handler's work is done: its session is saved even if the
-		// client has gone away meanwhile.
-		if err := s.saveLocked(&s.detached); err != nil {
+		// client has gone away meanwhile, within SaveTimeout.
+		var ctx context.Context = &s.detached
+		if t := m.cfg.SaveTimeout; t > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, t)
+			defer cancel()
+		}
+		if err := s.saveLocked(ctx); err != nil {
 			return err
 		}
 	}

@@ -65,19 +65,29 @@ type Session struct {
 
 	loadedExpiry time.Time // the record's expiry as the store reported it
 
-	verified  bool // key was found in, or written to, the store
-	scanned   bool // cands and hadCookie are known
-	hadCookie bool // the request had a cookie with the session's name
-	loaded    bool // data holds the loaded (or cleared) values
-	shared    bool // data is a ValueStore snapshot: copy the map before writing
-	borrowed  bool // lists and maps in data may belong to a snapshot (except the owned ones)
-	errSeen   bool // loadErr was returned to the handler by an explicit call
-	accessed  bool // Django's accessed
-	modified  bool // Django's modified
-	dirty     bool // changed since the last successful save
-	saved     bool // saved during this request (explicitly or by CycleKey)
-	committed bool // the middleware has written the response headers
+	verified   bool // key was found in, or written to, the store
+	scanned    bool // cands and hadCookie are known
+	hadCookie  bool // the request had a cookie with the session's name
+	loaded     bool // data holds the loaded (or cleared) values
+	shared     bool // data is a ValueStore snapshot: copy the map before writing
+	borrowed   bool // lists and maps in data may belong to a snapshot (except the owned ones)
+	errSeen    bool // loadErr was returned to the handler by an explicit call
+	accessed   bool // Django's accessed
+	modified   bool // Django's modified
+	dirty      bool // changed since the last successful save
+	saved      bool // saved during this request (explicitly or by CycleKey)
+	committed  bool // the middleware has written the response headers: changes can no longer reach the client
+	warnedLate bool // a change after commit was logged
 }
+
+// ErrResponseCommitted is matched by the error of Save and CycleKey called
+// after the middleware committed the session with the response's headers
+// (the first Write, WriteHeader, Flush or Hijack, or the handler's return):
+// a new cookie could no longer reach the client. Other changes made then
+// are lost and logged once per request. Save before writing the response;
+// for a session that lives on after the response (a websocket), use
+// Manager.Open.
+var ErrResponseCommitted = errors.New("session: the response's headers were already written; save the session before writing the response, or use Manager.Open after it")
 
 // scanLocked finds the request's session cookies, once.
 func (s *Session) scanLocked() {
@@ -221,6 +231,11 @@ func (s *Session) readLocked() {
 func (s *Session) markModified() {
 	s.modified = true
 	s.dirty = true
+	if s.committed && !s.warnedLate {
+		s.warnedLate = true
+		s.m.logger.WarnContext(s.st, "session: changed after the response's headers were written; the change is lost (save before writing the response)",
+			"error", ErrResponseCommitted)
+	}
 }
 
 // out returns the value v under key for the caller. A list or map that
@@ -533,6 +548,9 @@ func ctxOr(ctx, def context.Context) context.Context {
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		return ErrResponseCommitted
+	}
 	s.loadLocked(ctxOr(ctx, s.st))
 	if s.loadErr != nil {
 		s.errSeen = true
@@ -683,6 +701,9 @@ func (s *Session) Flush(ctx context.Context) error {
 func (s *Session) CycleKey(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		return ErrResponseCommitted
+	}
 	s.accessed = true
 	s.loadLocked(ctxOr(ctx, s.st))
 	if s.loadErr != nil {
