@@ -1,0 +1,94 @@
+package session
+
+import (
+	"net/http"
+	"strings"
+)
+
+// headerSlots hold the header values the middleware adds, inside the
+// request state, so that adding them allocates nothing. Each value is
+// handed to the header as a slice of length and capacity 1: an append to it
+// makes a new array.
+type headerSlots [3]string
+
+const (
+	slotSetCookie = iota
+	slotVary
+	slotCacheControl
+)
+
+// value returns a one-element header value backed by slot i (a new slice
+// when hs is nil).
+func (hs *headerSlots) value(i int, v string) []string {
+	if hs == nil {
+		return []string{v}
+	}
+	hs[i] = v
+	return hs[i : i+1 : i+1]
+}
+
+// replaceSetCookie sets line as the only Set-Cookie header for name.
+func replaceSetCookie(h http.Header, hs *headerSlots, name, line string) {
+	lines := h["Set-Cookie"]
+	if len(lines) == 0 {
+		h["Set-Cookie"] = hs.value(slotSetCookie, line)
+		return
+	}
+	out := lines[:0]
+	for _, l := range lines {
+		if setCookieName(l) != name {
+			out = append(out, l)
+		}
+	}
+	h["Set-Cookie"] = append(out, line)
+}
+
+// setCookieName returns the cookie name of a Set-Cookie value.
+func setCookieName(line string) string {
+	name, _, _ := cutByte(line, '=')
+	return trimOWS(name)
+}
+
+// patchVary adds Cookie to the Vary header as Django's patch_vary_headers
+// does: existing tokens are kept, the comparison ignores case, and "*"
+// makes the header "*".
+func patchVary(h http.Header, hs *headerSlots) {
+	vs := h["Vary"]
+	if len(vs) == 0 {
+		h["Vary"] = hs.value(slotVary, "Cookie")
+		return
+	}
+	for _, v := range vs {
+		for v != "" {
+			var tok string
+			tok, v, _ = cutByte(v, ',')
+			tok = trimOWS(tok)
+			if tok == "*" {
+				h["Vary"] = []string{"*"}
+				return
+			}
+			if strings.EqualFold(tok, "Cookie") {
+				return
+			}
+		}
+	}
+	h["Vary"] = []string{strings.Join(vs, ", ") + ", Cookie"}
+}
+
+// preventSharedCaching makes sure that a response carrying the session
+// cookie is never stored by a shared cache: a Cache-Control with no-store
+// or private (without field names) is kept, anything else is replaced by
+// "private, no-store".
+func preventSharedCaching(h http.Header, hs *headerSlots) {
+	for _, v := range h["Cache-Control"] {
+		for v != "" {
+			var tok string
+			tok, v, _ = cutByte(v, ',')
+			tok = trimOWS(tok)
+			if strings.EqualFold(tok, "no-store") || strings.EqualFold(tok, "private") {
+				return
+			}
+		}
+	}
+	h["Cache-Control"] = hs.value(slotCacheControl, "private, no-store")
+}
