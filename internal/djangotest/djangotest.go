@@ -245,3 +245,95 @@ func String(t testing.TB, res map[string]any, key string) string {
 	}
 	return s
 }
+
+// RulesScenario is one request for the helper's response-rules subcommand:
+// what the request carries, what the view does to request.session, and the
+// response the view returns. See the docstring of djhelper.py.
+type RulesScenario struct {
+	// Cookie is the request's session cookie: "none" (or ""), "valid" (a
+	// stored session holding Data), "unknown" (a well-formed key that is not
+	// stored), "malformed" ("not a key!", a key to Django, which accepts any
+	// 8 characters or more) or "short" ("abc12", a key to neither).
+	Cookie string `json:"cookie,omitempty"`
+	// Data is the valid session's data; nil means {"a": 1}.
+	Data map[string]any `json:"data,omitempty"`
+	// Actions are the view's operations on request.session, in order:
+	// ["read", k], ["set", k, v], ["clear"], ["flush"], ["cycle_key"],
+	// ["delete"] (the record only), ["set_expiry", n], ["save"].
+	Actions [][]any `json:"actions"`
+	// Status is the view's status code; 0 means 200.
+	Status int `json:"status,omitempty"`
+	// Settings are Django settings among SESSION_SAVE_EVERY_REQUEST,
+	// SESSION_EXPIRE_AT_BROWSER_CLOSE, SESSION_COOKIE_SECURE and
+	// SESSION_COOKIE_DOMAIN; the others keep Django's defaults.
+	Settings map[string]any `json:"settings,omitempty"`
+	// Headers are set on the view's response (Cache-Control, Vary...).
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// Malformed and short session cookie values of RulesScenario.Cookie.
+const (
+	RulesMalformedCookie = "not a key!"
+	RulesShortCookie     = "abc12"
+)
+
+// RulesOutcome is what Django's SessionMiddleware.process_response (and
+// Django's exception handler after it) did with a RulesScenario.
+type RulesOutcome struct {
+	Status int `json:"status"`
+	// Exception is the class the middleware raised ("SessionInterrupted"),
+	// or "".
+	Exception string `json:"exception"`
+	// Writes are the INSERT, UPDATE and DELETE statements on django_session
+	// during the request, in order: "insert", "update", "delete".
+	Writes []string `json:"writes"`
+	// ActionErrors are the class names of the exceptions the view's actions
+	// raised (the view carries on after each).
+	ActionErrors  []string `json:"action_errors"`
+	RequestCookie string   `json:"request_cookie"` // the cookie's value, "" for none
+	// Cookie is "set", "delete" or "none"; the fields below describe the
+	// session's Set-Cookie line when there is one.
+	Cookie    string `json:"cookie"`
+	SetCookie string `json:"set_cookie"`
+	// CookieValueIs is "request" (the request's key), "new" (another key) or
+	// "" (deleted); CookieValue is the value itself.
+	CookieValueIs string `json:"cookie_value_is"`
+	CookieValue   string `json:"cookie_value"`
+	MaxAge        *int   `json:"max_age"` // nil when absent
+	Expires       string `json:"expires"`
+	Secure        bool   `json:"secure"`
+	HTTPOnly      bool   `json:"httponly"`
+	Domain        string `json:"domain"`
+	Path          string `json:"path"`
+	SameSite      string `json:"samesite"`
+	Vary          string `json:"vary"`          // "" when absent
+	CacheControl  string `json:"cache_control"` // "" when absent
+}
+
+// ResponseRules runs each scenario through Django's SessionMiddleware with
+// the clock frozen at now (Unix seconds), all in one Python process, and
+// returns the outcomes in order. A scenario the helper cannot run fails the
+// test.
+func ResponseRules(t testing.TB, now int64, scenarios ...RulesScenario) []RulesOutcome {
+	t.Helper()
+	calls := make([][]string, len(scenarios))
+	for i, sc := range scenarios {
+		if sc.Actions == nil {
+			sc.Actions = [][]any{}
+		}
+		calls[i] = []string{"response-rules", "--now", fmt.Sprint(now), "--scenario", JSON(t, sc)}
+	}
+	results := RunBatch(t, calls...)
+	out := make([]RulesOutcome, len(results))
+	for i, res := range results {
+		OK(t, res)
+		b, err := json.Marshal(res)
+		if err != nil {
+			t.Fatalf("djangotest: re-encoding a response-rules result: %v", err)
+		}
+		if err := json.Unmarshal(b, &out[i]); err != nil {
+			t.Fatalf("djangotest: response-rules result %s: %v", b, err)
+		}
+	}
+	return out
+}

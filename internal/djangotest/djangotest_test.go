@@ -255,3 +255,22 @@ func TestDatabaseSubcommandsShareOneSQLiteFile(t *testing.T) {
 		t.Fatalf("reading the session back: %v", again)
 	}
 }
+
+func TestResponseRulesReportsWhatSessionMiddlewareDid(t *testing.T) {
+	got := ResponseRules(t, 1700000000,
+		RulesScenario{Cookie: "valid", Actions: [][]any{{"set", "b", 2}}, Headers: map[string]string{"Vary": "Accept"}},
+		RulesScenario{Cookie: "valid", Actions: [][]any{{"read", "a"}, {"delete"}, {"set", "b", 2}}},
+	)
+	saved := got[0]
+	if saved.Status != 200 || saved.Exception != "" || fmt.Sprint(saved.Writes) != "[update]" || saved.Cookie != "set" ||
+		saved.CookieValueIs != "request" || saved.CookieValue != saved.RequestCookie || saved.MaxAge == nil ||
+		*saved.MaxAge != 1209600 || saved.Expires != "Tue, 28 Nov 2023 22:13:20 GMT" || !saved.HTTPOnly || saved.Secure ||
+		saved.Domain != "" || saved.Path != "/" || saved.SameSite != "Lax" || saved.Vary != "Accept, Cookie" || saved.CacheControl != "" {
+		t.Errorf("a write to a live session: %+v", saved)
+	}
+	interrupted := got[1]
+	if interrupted.Status != 400 || interrupted.Exception != "SessionInterrupted" ||
+		fmt.Sprint(interrupted.Writes) != "[delete update]" || interrupted.Cookie != "none" || len(interrupted.ActionErrors) != 0 {
+		t.Errorf("a write after the record was deleted: %+v", interrupted)
+	}
+}

@@ -27,6 +27,34 @@ Conventions
   "message".  A usage error exits with status 2 and a message on stderr.
 * Values that must be compared exactly also come as compact JSON text in a
   field ending in "_json" (Python's json.dumps with separators=(',', ':')).
+
+response-rules
+--------------
+    djhelper.py response-rules --now EPOCH --scenario '{"cookie": "valid", ...}'
+
+runs one request through SessionMiddleware (db engine, on the call's SQLite
+database, emptied first, so it also runs inside a batch) wrapped in Django's
+own exception handler, and reports what process_response decided.  The
+scenario is a JSON object:
+* "cookie": the request's sessionid: "none"; "valid" (a stored session
+  holding "data", default {"a": 1}); "unknown" (a well-formed key that is not
+  stored); "malformed" ("not a key!": 8 characters or more, so a key to
+  Django); "short" ("abc12": under 8 characters, no key to Django either).
+* "actions": what the view does to request.session, in order: ["read", k],
+  ["set", k, v], ["clear"], ["flush"], ["cycle_key"], ["delete"] (the record
+  only), ["set_expiry", n], ["save"].  An exception is recorded by class name
+  in "action_errors" and the view carries on.
+* "status": the view's status (default 200); "headers": headers the view sets
+  (Cache-Control, Vary...); "settings": SESSION_SAVE_EVERY_REQUEST,
+  SESSION_EXPIRE_AT_BROWSER_CLOSE, SESSION_COOKIE_SECURE, SESSION_COOKIE_DOMAIN.
+The outcome: "status" of the final response and "exception" (the class that
+the middleware raised, such as SessionInterrupted, which Django's handler
+answers with 400); "writes", the INSERT/UPDATE/DELETE statements on
+django_session in order ("insert", "update", "delete"); "cookie" ("set",
+"delete" or "none") with, when there is one, "set_cookie" (the line),
+"cookie_value" and "cookie_value_is" ("request", "new" or "" when deleted),
+"max_age" (null when absent), "expires", "secure", "httponly", "domain",
+"path", "samesite"; "vary" and "cache_control" (null when absent).
 """
 import argparse
 import base64
@@ -1036,6 +1064,166 @@ def stored_session(args, key):
         name = os.path.join(args.file_dir, args.cookie_name + key)
         res['file'] = os.path.basename(name)
         res['file_content'] = open(name, encoding='latin-1').read() if os.path.exists(name) else None
+    return res
+
+
+# --------------------------------------------------------------------------
+# the response rules: one scenario through SessionMiddleware, outcome normalised
+# --------------------------------------------------------------------------
+
+RULES_COOKIES = ('none', 'valid', 'unknown', 'malformed', 'short')
+RULES_SETTINGS = ('SESSION_SAVE_EVERY_REQUEST', 'SESSION_EXPIRE_AT_BROWSER_CLOSE',
+                  'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_DOMAIN')
+RULES_MALFORMED = 'not a key!'   # 8 characters or more: a key to Django, none to djsession
+RULES_SHORT = 'abc12'            # under 8 characters: no key for either
+RULES_URLCONF = 'djhelper_rules_urls'
+
+
+def rules_scenario(raw):
+    sc = json_value(raw)
+    if not isinstance(sc, dict):
+        raise argparse.ArgumentTypeError('the scenario is a JSON object')
+    unknown = set(sc) - {'cookie', 'data', 'actions', 'status', 'settings', 'headers'}
+    if unknown:
+        raise argparse.ArgumentTypeError('unknown scenario fields %s' % sorted(unknown))
+    if sc.get('cookie', 'none') not in RULES_COOKIES:
+        raise argparse.ArgumentTypeError('cookie must be one of %s' % (RULES_COOKIES,))
+    bad = set(sc.get('settings') or {}) - set(RULES_SETTINGS)
+    if bad:
+        raise argparse.ArgumentTypeError('settings outside %s: %s' % (RULES_SETTINGS, sorted(bad)))
+    return sc
+
+
+def rules_settings(a):
+    """The scenario's settings over Django's defaults, on the db engine."""
+    if RULES_URLCONF not in sys.modules:  # Django's error handlers need a URLconf
+        m = types.ModuleType(RULES_URLCONF)
+        m.urlpatterns = []
+        sys.modules[RULES_URLCONF] = m
+    s = dict(SESSION_ENGINE='django.contrib.sessions.backends.db', SESSION_SAVE_EVERY_REQUEST=False,
+             SESSION_EXPIRE_AT_BROWSER_CLOSE=False, SESSION_COOKIE_SECURE=False,
+             SESSION_COOKIE_DOMAIN=None, ROOT_URLCONF=RULES_URLCONF, DEBUG=False)
+    s.update(a.scenario.get('settings') or {})
+    return s
+
+
+@arguments('response-rules')
+def _(p):
+    p.add_argument('--scenario', type=rules_scenario, required=True,
+                   help='the scenario, a JSON object (see the docstring)')
+    p.set_defaults(extra_settings=rules_settings)
+
+
+def rules_action(s, op):
+    name, a = op[0], op[1:]
+    if name == 'read':
+        s.get(a[0])
+    elif name == 'set':
+        s[a[0]] = a[1]
+    elif name in ('clear', 'flush', 'cycle_key', 'delete', 'save'):
+        getattr(s, name)()
+    elif name == 'set_expiry':
+        s.set_expiry(a[0])
+    else:
+        raise UsageError('unknown action %r' % name)
+
+
+@command('response-rules')
+def cmd_response_rules(args):
+    """One scenario through SessionMiddleware (db engine) and Django's handler; the outcome."""
+    import logging
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.core.handlers.exception import convert_exception_to_response
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django.utils.crypto import get_random_string
+    logging.disable(logging.CRITICAL)
+    sc = args.scenario
+    migrate()
+    with connection.cursor() as c:  # a fresh store for each scenario, also inside a batch
+        c.execute('DELETE FROM django_session')
+    store = session_store('db')
+    kind = sc.get('cookie', 'none')
+    cookie = None
+    if kind == 'valid':
+        s = store()
+        s.update(sc.get('data') or {'a': 1})
+        s.create()
+        cookie = s.session_key
+    elif kind == 'unknown':
+        cookie = get_random_string(32, 'abcdefghijklmnopqrstuvwxyz0123456789')
+    elif kind == 'malformed':
+        cookie = RULES_MALFORMED
+    elif kind == 'short':
+        cookie = RULES_SHORT
+
+    action_errors = []
+
+    def view(request):
+        for op in sc.get('actions') or []:
+            try:
+                rules_action(request.session, op)
+            except UsageError:
+                raise
+            except Exception as e:  # noqa: BLE001 - reported as data
+                action_errors.append(type(e).__name__)
+        response = HttpResponse('ok', status=sc.get('status', 200))
+        for k, v in (sc.get('headers') or {}).items():
+            response[k] = v
+        return response
+
+    raised = []
+    session_middleware = SessionMiddleware(view)
+
+    def through_session(request):
+        try:
+            return session_middleware(request)
+        except Exception as e:
+            raised.append(type(e).__name__)
+            raise
+    # Django's handler turns an exception into its response (SessionInterrupted: 400).
+    handler = convert_exception_to_response(through_session)
+
+    writes = []
+
+    def record(execute, sql, params, many, context):
+        verb = sql.lstrip().split(None, 1)[0].upper()
+        if verb in ('INSERT', 'UPDATE', 'DELETE') and 'django_session' in sql:
+            writes.append(verb.lower())
+        return execute(sql, params, many, context)
+
+    headers = {} if cookie is None else {'HTTP_COOKIE': 'sessionid=' + cookie}
+    request = RequestFactory().get('/', **headers)
+    with connection.execute_wrapper(record):
+        response = handler(request)
+
+    from django.conf import settings
+    res = {'ok': True, 'status': response.status_code, 'exception': raised[0] if raised else None,
+           'writes': writes, 'action_errors': action_errors, 'request_cookie': cookie,
+           'vary': response.get('Vary'), 'cache_control': response.get('Cache-Control'),
+           'cookie': 'none', 'set_cookie': None}
+    m = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    if m is not None:
+        line = m.OutputString()
+        parsed = parse_set_cookie(line)
+        attrs = parsed['attributes']
+        max_age = attrs.get('max-age')
+        deleted = max_age == '0' and m.value == ''
+        value = m.value
+        res.update({
+            'set_cookie': line,
+            'cookie': 'delete' if deleted else 'set',
+            'cookie_value': value,
+            'cookie_value_is': '' if value == '' else ('request' if value == cookie else 'new'),
+            'max_age': None if max_age is None else int(max_age),
+            'expires': attrs.get('expires'),
+            'secure': 'secure' in attrs,
+            'httponly': 'httponly' in attrs,
+            'domain': attrs.get('domain'),
+            'path': attrs.get('path'),
+            'samesite': attrs.get('samesite'),
+        })
     return res
 
 
