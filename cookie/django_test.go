@@ -80,7 +80,6 @@ func TestSetCookieMatchesDjango(t *testing.T) {
 		{"same-site none with Secure", "c", "v", Options{SameSite: http.SameSiteNoneMode, Secure: true}, frozen},
 		{"a __Host- cookie", "__Host-id", "v", Options{Secure: true}, frozen},
 		{"a __Secure- cookie with a domain", "__Secure-id", "v", Options{Secure: true, Domain: "example.com"}, frozen},
-		{"a name with a colon", "a:b", "v", Options{}, frozen},
 		{"the empty value", "c", "", Options{}, frozen},
 		{"a value with a space", "c", "a b", Options{}, frozen},
 		{"a value with separators", "c", `a;b,c"d\e`, Options{}, frozen},
@@ -147,7 +146,8 @@ func TestQuotingMatchesDjangoOnRandomValues(t *testing.T) {
 
 // TestNameRulesMatchDjango checks that Set refuses exactly the names that
 // Django's set_cookie refuses, except "partitioned", which Go reserves as
-// Python 3.14 does.
+// Python 3.14 does, and names with ':', which Django writes and Go refuses
+// (not an RFC 6265 token; docs/compatibility.md).
 func TestNameRulesMatchDjango(t *testing.T) {
 	t.Parallel()
 	djangotest.Python(t)
@@ -165,6 +165,12 @@ func TestNameRulesMatchDjango(t *testing.T) {
 	for i, n := range names {
 		_, err := Format(n, "v", Options{Secure: true})
 		djangoOK := results[i]["ok"] == true
+		if strings.Contains(n, ":") {
+			if !djangoOK || err == nil {
+				t.Errorf("name %q: expected Django to accept it (%v) and Go to refuse it (%v)", n, djangoOK, err)
+			}
+			continue
+		}
 		if (err == nil) != djangoOK {
 			t.Errorf("name %q: Go error %v, Django ok=%v (%v)", n, err, djangoOK, results[i]["message"])
 		}

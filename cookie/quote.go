@@ -1,6 +1,7 @@
 package cookie
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,6 +14,15 @@ var legal = func() (t [256]bool) {
 	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~:" {
 		t[c] = true
 	}
+	return t
+}()
+
+// nameByte holds the bytes a cookie name may have: RFC 6265's token
+// characters, which are Python's legal ones without ':' (a separator in
+// RFC 6265, so some clients refuse or split such a name).
+var nameByte = func() (t [256]bool) {
+	t = legal
+	t[':'] = false
 	return t
 }()
 
@@ -35,13 +45,25 @@ var reserved = map[string]bool{
 	"samesite": true, "partitioned": true,
 }
 
+// ValidName returns nil when name can be written as a cookie name: a
+// non-empty RFC 6265 token (letters, digits and !#$%&'*+-.^_`|~) that is not
+// an attribute name (ErrReservedName). It is the one check of every name
+// this library writes, the session cookie's included. Django also accepts
+// ':' in a name; this library does not write one.
+func ValidName(name string) error {
+	if err := validName(name); err != nil {
+		return fmt.Errorf("%w: %q", err, name)
+	}
+	return nil
+}
+
 // validName returns nil when name can be written as a cookie name.
 func validName(name string) error {
 	if name == "" {
 		return ErrInvalidName
 	}
 	for i := 0; i < len(name); i++ {
-		if !legal[name[i]] {
+		if !nameByte[name[i]] {
 			return ErrInvalidName
 		}
 	}

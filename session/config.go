@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/djsession/djsession/cookie"
 )
 
 // Defaults of Config, Django's global settings.
@@ -149,27 +151,6 @@ func configError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
 }
 
-// reservedCookieNames are the attribute names that Python's http.cookies
-// refuses as cookie names (Django raises CookieError for them).
-var reservedCookieNames = []string{
-	"expires", "path", "comment", "domain", "max-age", "secure", "httponly",
-	"version", "samesite", "partitioned",
-}
-
-// isCookieNameByte reports whether c may appear in a cookie name: an RFC 6265
-// token character that Python's http.cookies also accepts.
-func isCookieNameByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// isAttrValueByte reports whether c may appear in a Path or Domain attribute
-// value: a visible ASCII character other than ';'.
-func isAttrValueByte(c byte) bool { return c > 0x20 && c < 0x7f && c != ';' }
-
 // withDefaults returns a copy of c with every zero field replaced by its
 // default, checked for consistency.
 func (c Config) withDefaults() (Config, error) {
@@ -184,15 +165,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CookieName == "" {
 		c.CookieName = DefaultCookieName
 	}
-	for i := 0; i < len(c.CookieName); i++ {
-		if !isCookieNameByte(c.CookieName[i]) {
-			return c, configError("CookieName %q: byte %q is not allowed in a cookie name", c.CookieName, c.CookieName[i])
-		}
-	}
-	for _, r := range reservedCookieNames {
-		if strings.EqualFold(c.CookieName, r) {
+	if err := cookie.ValidName(c.CookieName); err != nil {
+		if errors.Is(err, cookie.ErrReservedName) {
 			return c, configError("CookieName %q is a reserved cookie attribute name", c.CookieName)
 		}
+		return c, configError("CookieName %q has a byte that is not allowed in a cookie name (only letters, digits and !#$%%&'*+-.^_`|~)", c.CookieName)
 	}
 	if c.CookieAge < 0 {
 		return c, configError("CookieAge %v is negative", c.CookieAge)
@@ -205,13 +182,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.CookiePath = DefaultCookiePath
 	}
 	for _, a := range []struct{ name, v string }{{"CookiePath", c.CookiePath}, {"CookieDomain", c.CookieDomain}} {
-		if len(a.v) > 1024 {
-			return c, configError("%s is longer than 1024 bytes", a.name)
-		}
-		for i := 0; i < len(a.v); i++ {
-			if !isAttrValueByte(a.v[i]) {
-				return c, configError("%s %q: byte %q is not allowed", a.name, a.v, a.v[i])
-			}
+		if strings.ContainsAny(a.v, " \t") {
+			// Browsers cut an attribute at white space; package cookie
+			// only refuses control characters and ';'.
+			return c, configError("%s %q: white space is not allowed", a.name, a.v)
 		}
 	}
 	switch c.CookieSameSite {
@@ -255,4 +229,26 @@ func (c Config) withDefaults() (Config, error) {
 		c.SaveTimeout = DefaultSaveTimeout
 	}
 	return c, nil
+}
+
+// cookieTemplate returns the session cookie's template: package cookie
+// checks the name and the attributes as it checks every cookie it writes.
+func (c *Config) cookieTemplate() (*cookie.Template, error) {
+	t, err := cookie.NewTemplate(c.CookieName, cookie.Options{
+		Path:        c.CookiePath,
+		Domain:      c.CookieDomain,
+		Secure:      c.CookieSecure,
+		HttpOnly:    !c.CookieHTTPOnlyOff,
+		SameSite:    c.CookieSameSite,
+		Partitioned: c.CookiePartitioned,
+	})
+	if err != nil {
+		field := "the session cookie"
+		switch {
+		case errors.Is(err, cookie.ErrInvalidAttribute), errors.Is(err, cookie.ErrAttributeTooLong):
+			field = "CookiePath or CookieDomain"
+		}
+		return nil, configError("%s: %v", field, err)
+	}
+	return t, nil
 }

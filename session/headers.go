@@ -3,6 +3,8 @@ package session
 import (
 	"net/http"
 	"strings"
+
+	"github.com/djsession/djsession/cookie"
 )
 
 // headerSlots hold the header values the middleware adds, inside the
@@ -27,26 +29,14 @@ func (hs *headerSlots) value(i int, v string) []string {
 	return hs[i : i+1 : i+1]
 }
 
-// replaceSetCookie sets line as the only Set-Cookie header for name.
+// replaceSetCookie sets line as the only Set-Cookie header for name
+// (cookie.ReplaceSetCookie), in the header slot when it is the first.
 func replaceSetCookie(h http.Header, hs *headerSlots, name, line string) {
-	lines := h["Set-Cookie"]
-	if len(lines) == 0 {
+	if len(h["Set-Cookie"]) == 0 {
 		h["Set-Cookie"] = hs.value(slotSetCookie, line)
 		return
 	}
-	out := lines[:0]
-	for _, l := range lines {
-		if setCookieName(l) != name {
-			out = append(out, l)
-		}
-	}
-	h["Set-Cookie"] = append(out, line)
-}
-
-// setCookieName returns the cookie name of a Set-Cookie value.
-func setCookieName(line string) string {
-	name, _, _ := cutByte(line, '=')
-	return trimOWS(name)
+	cookie.ReplaceSetCookie(h, name, line)
 }
 
 // patchVary adds Cookie to the Vary header as Django's patch_vary_headers
@@ -61,8 +51,8 @@ func patchVary(h http.Header, hs *headerSlots) {
 	for _, v := range vs {
 		for v != "" {
 			var tok string
-			tok, v, _ = cutByte(v, ',')
-			tok = trimOWS(tok)
+			tok, v, _ = strings.Cut(v, ",")
+			tok = strings.Trim(tok, " \t")
 			if tok == "*" {
 				h["Vary"] = []string{"*"}
 				return
@@ -83,8 +73,8 @@ func preventSharedCaching(h http.Header, hs *headerSlots) {
 	for _, v := range h["Cache-Control"] {
 		for v != "" {
 			var tok string
-			tok, v, _ = cutByte(v, ',')
-			tok = trimOWS(tok)
+			tok, v, _ = strings.Cut(v, ",")
+			tok = strings.Trim(tok, " \t")
 			if strings.EqualFold(tok, "no-store") || strings.EqualFold(tok, "private") {
 				return
 			}

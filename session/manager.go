@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/djsession/djsession/cookie"
 )
 
 // Manager holds a validated Config and a Store and provides the middleware.
@@ -23,14 +23,7 @@ type Manager struct {
 	onErr  func(http.ResponseWriter, *http.Request, error)
 	newKey func() string
 
-	// Pieces of the Set-Cookie header, in Python's attribute order:
-	// name=value; Domain; expires; HttpOnly; Max-Age; Partitioned; Path;
-	// SameSite; Secure.
-	cookiePrefix string // "sessionid="
-	domainAttr   string // "; Domain=example.com" or ""
-	httpOnly     bool
-	tailAttrs    string // "; Partitioned; Path=/; SameSite=Lax; Secure" (the parts present)
-	deleteLine   string // the whole header that deletes the cookie
+	cookie *cookie.Template // the session cookie's Set-Cookie lines
 }
 
 // New returns a Manager for store with cfg, after filling cfg's defaults and
@@ -68,7 +61,9 @@ func New(store Store, cfg Config) (*Manager, error) {
 	if m.onErr == nil {
 		m.onErr = DefaultErrorHandler(c.Logger)
 	}
-	m.buildCookieParts()
+	if m.cookie, err = c.cookieTemplate(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -78,78 +73,14 @@ func (m *Manager) Config() Config { return m.cfg }
 // Store returns the Manager's Store.
 func (m *Manager) Store() Store { return m.store }
 
-func sameSiteName(s http.SameSite) string {
-	switch s {
-	case http.SameSiteLaxMode:
-		return "Lax"
-	case http.SameSiteStrictMode:
-		return "Strict"
-	case http.SameSiteNoneMode:
-		return "None"
-	}
-	return ""
-}
-
-func (m *Manager) buildCookieParts() {
-	c := &m.cfg
-	m.cookiePrefix = c.CookieName + "="
-	if c.CookieDomain != "" {
-		m.domainAttr = "; Domain=" + c.CookieDomain
-	}
-	m.httpOnly = !c.CookieHTTPOnlyOff
-	var tail, delTail strings.Builder
-	if c.CookiePartitioned {
-		tail.WriteString("; Partitioned")
-		delTail.WriteString("; Partitioned")
-	}
-	tail.WriteString("; Path=" + c.CookiePath)
-	delTail.WriteString("; Path=" + c.CookiePath)
-	if ss := sameSiteName(c.CookieSameSite); ss != "" {
-		tail.WriteString("; SameSite=" + ss)
-		delTail.WriteString("; SameSite=" + ss)
-	}
-	if c.CookieSecure {
-		tail.WriteString("; Secure")
-	}
-	// Django's delete_cookie adds Secure for a __Secure- or __Host- name and
-	// for SameSite=None; this package also adds it when CookieSecure is set
-	// (it is then needed to replace the cookie over HTTPS-only rules).
-	lower := strings.ToLower(c.CookieName)
-	if c.CookieSecure || strings.HasPrefix(lower, "__secure-") || strings.HasPrefix(lower, "__host-") || c.CookieSameSite == http.SameSiteNoneMode {
-		delTail.WriteString("; Secure")
-	}
-	m.tailAttrs = tail.String()
-	m.deleteLine = c.CookieName + `=""` + m.domainAttr + "; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0" + delTail.String()
-}
-
 // cookieLine returns the Set-Cookie value that gives key to the browser
-// with the lifetime e, as Django's SessionMiddleware writes it.
+// with the lifetime e, as Django's SessionMiddleware writes it. Max-Age is
+// written at most 400 days (RFC 6265bis), the longest browsers keep.
 func (m *Manager) cookieLine(key string, e expiry, now time.Time) string {
-	var b strings.Builder
-	b.Grow(len(m.cookiePrefix) + len(key) + len(m.domainAttr) + len(m.tailAttrs) + 80)
-	b.WriteString(m.cookiePrefix)
-	b.WriteString(key)
-	b.WriteString(m.domainAttr)
-	var maxAge int64
-	if !e.browserClose {
-		maxAge = e.age
-		if limit := int64(maxCookieLifetime / time.Second); maxAge > limit {
-			maxAge = limit
-		}
-		var date [40]byte
-		b.WriteString("; expires=")
-		b.Write(time.Unix(now.Unix()+maxAge, 0).UTC().AppendFormat(date[:0], http.TimeFormat))
+	if e.browserClose {
+		return m.cookie.SessionLine(key)
 	}
-	if m.httpOnly {
-		b.WriteString("; HttpOnly")
-	}
-	if !e.browserClose {
-		var num [20]byte
-		b.WriteString("; Max-Age=")
-		b.Write(strconv.AppendInt(num[:0], maxAge, 10))
-	}
-	b.WriteString(m.tailAttrs)
-	return b.String()
+	return m.cookie.Line(key, min(e.age, int64(maxCookieLifetime/time.Second)), now)
 }
 
 // load reads the record under key: decoded values, the record's expiry,
@@ -205,4 +136,3 @@ func DefaultErrorHandler(logger *slog.Logger) func(w http.ResponseWriter, r *htt
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}
 }
-

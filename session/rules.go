@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"net/http"
+
+	"github.com/djsession/djsession/cookie"
 )
 
 // This file holds the middleware's response rules, Django's
@@ -103,9 +105,9 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	s := st.sess.Load()
 	if s == nil && !m.cfg.SaveEveryRequest {
 		state := responseState{}
-		sc := cookieScanner{lines: st.req.Header["Cookie"], name: m.cfg.CookieName}
+		sc := cookie.NewScanner(st.req.Header["Cookie"])
 		for {
-			v, ok := sc.next()
+			v, ok := sc.Next(m.cfg.CookieName)
 			if !ok {
 				break
 			}
@@ -143,7 +145,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 // session s (nil when the handler never asked for it).
 func (m *Manager) apply(s *Session, d responseDecision, h http.Header, hs *headerSlots) error {
 	if d.cookie == cookieDelete {
-		replaceSetCookie(h, hs, m.cfg.CookieName, m.deleteLine)
+		replaceSetCookie(h, hs, m.cfg.CookieName, m.cookie.DeleteLine())
 	}
 	if d.vary {
 		patchVary(h, hs)

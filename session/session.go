@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/djsession/djsession/cookie"
 )
 
 // ErrSessionInterrupted is matched by the error of a save when the session
@@ -96,9 +98,9 @@ func (s *Session) scanLocked() {
 	}
 	s.scanned = true
 	s.cands = s.cand0[:0]
-	sc := cookieScanner{lines: s.st.req.Header["Cookie"], name: s.m.cfg.CookieName}
+	sc := cookie.NewScanner(s.st.req.Header["Cookie"])
 	for {
-		value, ok := sc.next()
+		value, ok := sc.Next(s.m.cfg.CookieName)
 		if !ok {
 			break
 		}
@@ -111,68 +113,6 @@ func (s *Session) scanLocked() {
 	if len(s.cands) > 0 {
 		s.key = s.cands[0]
 	}
-}
-
-// cookieScanner walks the values of the cookies named name in a request's
-// Cookie header fields, without allocating. A value in double quotes is
-// unquoted (a valid key never needs the quotes).
-type cookieScanner struct {
-	lines []string // the Cookie header fields not read yet
-	line  string   // the rest of the current field
-	name  string
-}
-
-func (c *cookieScanner) next() (value string, ok bool) {
-	for {
-		for c.line == "" {
-			if len(c.lines) == 0 {
-				return "", false
-			}
-			c.line, c.lines = c.lines[0], c.lines[1:]
-		}
-		var part string
-		if i := indexByte(c.line, ';'); i >= 0 {
-			part, c.line = c.line[:i], c.line[i+1:]
-		} else {
-			part, c.line = c.line, ""
-		}
-		name, value, ok := cutByte(part, '=')
-		if !ok || trimOWS(name) != c.name {
-			continue
-		}
-		value = trimOWS(value)
-		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-			value = value[1 : len(value)-1]
-		}
-		return value, true
-	}
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func cutByte(s string, c byte) (before, after string, found bool) {
-	if i := indexByte(s, c); i >= 0 {
-		return s[:i], s[i+1:], true
-	}
-	return s, "", false
-}
-
-// trimOWS trims spaces and tabs, as cookie parsers do around names and values.
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // loadLocked loads the session data once: the first cookie value that names
