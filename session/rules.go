@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/djsession/djsession/cookie"
 )
@@ -171,9 +172,9 @@ func (m *Manager) apply(s *Session, d responseDecision, h http.Header, hs *heade
 		// client has gone away meanwhile, within SaveTimeout.
 		var ctx context.Context = &s.detached
 		if t := m.cfg.SaveTimeout; t > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, t)
-			defer cancel()
+			s.saveCtx.start(&s.detached, time.Now().Add(t))
+			defer s.saveCtx.stop()
+			ctx = &s.saveCtx
 		}
 		if err := s.saveLocked(ctx); err != nil {
 			return err

@@ -56,6 +56,7 @@ type Session struct {
 
 	slots    headerSlots     // values of the headers the middleware adds
 	detached detachedContext // the request's context without its cancellation, for the middleware's save
+	saveCtx  saveContext     // detached, with Config.SaveTimeout's deadline
 
 	key     string          // current key; "" means none (Django's None)
 	cands   []string        // valid keys from the request's cookies (at most maxCandidates)
