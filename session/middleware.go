@@ -64,7 +64,9 @@ func (st *requestState) session() *Session {
 	s := &Session{m: st.m, st: st}
 	s.detached.st = st
 	// Made after the response went out: every change is too late.
-	s.committed = st.rw.committed
+	if st.rw.committed {
+		s.resp = respCommitted
+	}
 	if st.sess.CompareAndSwap(nil, s) {
 		return s
 	}

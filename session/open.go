@@ -23,9 +23,9 @@ func (m *Manager) Open(ctx context.Context, key string) (*Session, error) {
 	s := &Session{m: m, st: st}
 	s.detached.st = st
 	st.sess.Store(s)
-	s.scanned = true
+	s.stage = stageScanned
 	if key == "" {
-		s.loaded = true
+		s.stage = stageLoaded
 		return s, nil
 	}
 	if !ValidKey(key) {
@@ -38,8 +38,8 @@ func (m *Manager) Open(ctx context.Context, key string) (*Session, error) {
 	defer s.mu.Unlock()
 	s.loadLocked(ctx)
 	switch {
-	case s.loadErr != nil:
-		return nil, s.loadErr
+	case s.failure.err != nil:
+		return nil, s.failure.err
 	case s.corrupt != nil:
 		return nil, s.corrupt
 	case !s.verified:

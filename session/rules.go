@@ -27,7 +27,7 @@ type responseState struct {
 	loadErr      error // the store could not load the session
 	errSeen      bool  // loadErr was returned to the handler by an explicit call
 	saved        bool  // saved during the request (Save, CycleKey)
-	dirty        bool  // changed since that save
+	needsSave    bool  // the store lacks the session's changes (not saved, or changed or deleted since)
 	everyRequest bool  // Config.SaveEveryRequest
 }
 
@@ -92,7 +92,7 @@ func decideResponse(st responseState, status int) responseDecision {
 	if st.empty || !(st.modified || st.saved || st.everyRequest) || status >= 500 {
 		return d
 	}
-	d.save = st.dirty || !st.saved
+	d.save = st.needsSave
 	d.cookie = cookieSet
 	d.private = true
 	return d
@@ -125,18 +125,18 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.committed = true
+	s.resp = respCommitted
 	s.scanLocked()
 	state := responseState{
 		touched:      true,
 		hadCookie:    s.hadCookie,
 		accessed:     s.accessed,
-		modified:     s.modified,
+		modified:     s.isModified(),
 		empty:        s.emptyLocked(),
-		loadErr:      s.loadErr,
-		errSeen:      s.errSeen,
-		saved:        s.saved,
-		dirty:        s.dirty,
+		loadErr:      s.failure.err,
+		errSeen:      s.failure.seen,
+		saved:        s.persist != unsaved,
+		needsSave:    s.needsSave(),
 		everyRequest: m.cfg.SaveEveryRequest,
 	}
 	return m.apply(s, decideResponse(state, status), h, &s.slots)
@@ -165,8 +165,8 @@ func (m *Manager) apply(s *Session, d responseDecision, h http.Header, hs *heade
 		// A session the handler never read (SaveEveryRequest) is loaded
 		// first, as Django's save() does.
 		s.loadLocked(s.st)
-		if s.loadErr != nil {
-			return s.loadErr
+		if s.failure.err != nil {
+			return s.failure.err
 		}
 		// The handler's work is done: its session is saved even if the
 		// client has gone away meanwhile, within SaveTimeout.

@@ -161,6 +161,9 @@ func rulesTable() []rulesRow {
 		{name: "a write after the record was deleted (a concurrent logout) is a 400 SessionInterrupted",
 			sc:    djangotest.RulesScenario{Cookie: "valid", Actions: rulesActions(readA, delRecord, setB)},
 			diffs: []rulesDiff{{"Vary", "absent", "Cookie", whyVaryOnError}}},
+		{name: "a write, save(), then delete() of the record is a 400 SessionInterrupted, never a cookie naming the deleted record",
+			sc:    djangotest.RulesScenario{Cookie: "valid", Actions: rulesActions(setB, saveNow, delRecord)},
+			diffs: []rulesDiff{{"Vary", "absent", "Cookie", whyVaryOnError}}},
 		{name: "a write then an explicit save() is written once",
 			sc: djangotest.RulesScenario{Cookie: "valid", Actions: rulesActions(setB, saveNow)},
 			diffs: []rulesDiff{

@@ -58,29 +58,22 @@ type Session struct {
 	detached detachedContext // the request's context without its cancellation, for the middleware's save
 	saveCtx  saveContext     // detached, with Config.SaveTimeout's deadline
 
-	key     string          // current key; "" means none (Django's None)
-	cands   []string        // valid keys from the request's cookies (at most maxCandidates)
-	cand0   [1]string       // cands' array for the usual single cookie
-	data    map[string]any  // the session's values
-	owned   map[string]bool // keys whose lists and maps are the session's own, copied or set during this request
-	loadErr error           // the store could not load the session
-	corrupt error           // the record was found but could not be decoded (read as empty)
+	key   string    // current key; "" means none (Django's None)
+	cands []string  // valid keys from the request's cookies (at most maxCandidates)
+	cand0 [1]string // cands' array for the usual single cookie
+	data  values    // the session's values, copy-on-write over a store's snapshot
+
+	stage     loadStage    // how far the session was read
+	change    changeState  // what the request did to it (Django's modified, refined)
+	persist   persistState // whether it was saved during the request, and what happened since
+	resp      respState    // whether the response's headers went out
+	failure   loadFailure  // the store could not load the session
+	corrupt   error        // the record was found but could not be decoded (read as empty)
+	hadCookie bool         // the request had a cookie with the session's name (known from stageScanned)
+	verified  bool         // key names a record this request found in, or wrote to, the store
+	accessed  bool         // Django's accessed: read or written during the request
 
 	loadedExpiry time.Time // the record's expiry as the store reported it
-
-	verified   bool // key was found in, or written to, the store
-	scanned    bool // cands and hadCookie are known
-	hadCookie  bool // the request had a cookie with the session's name
-	loaded     bool // data holds the loaded (or cleared) values
-	shared     bool // data is a ValueStore snapshot: copy the map before writing
-	borrowed   bool // lists and maps in data may belong to a snapshot (except the owned ones)
-	errSeen    bool // loadErr was returned to the handler by an explicit call
-	accessed   bool // Django's accessed
-	modified   bool // Django's modified
-	dirty      bool // changed since the last successful save
-	saved      bool // saved during this request (explicitly or by CycleKey)
-	committed  bool // the middleware has written the response headers: changes can no longer reach the client
-	warnedLate bool // a change after commit was logged
 }
 
 // ErrResponseCommitted is matched by the error of Save and CycleKey called
@@ -94,10 +87,10 @@ var ErrResponseCommitted = errors.New("session: the response's headers were alre
 
 // scanLocked finds the request's session cookies, once.
 func (s *Session) scanLocked() {
-	if s.scanned {
+	if s.stage >= stageScanned {
 		return
 	}
-	s.scanned = true
+	s.stage = stageScanned
 	s.cands = s.cand0[:0]
 	sc := cookie.NewScanner(s.st.req.Header["Cookie"])
 	for {
@@ -120,11 +113,11 @@ func (s *Session) scanLocked() {
 // a live record wins. A key that names no record is dropped (no session
 // fixation) and no record is created.
 func (s *Session) loadLocked(ctx context.Context) {
-	if s.loaded {
+	if s.stage == stageLoaded {
 		return
 	}
-	s.loaded = true
 	s.scanLocked()
+	s.stage = stageLoaded
 	for i := range s.cands {
 		data, exp, shared, found, err := s.m.load(ctx, s.cands[i])
 		if err != nil && found && errors.Is(err, ErrCorrupt) {
@@ -134,34 +127,26 @@ func (s *Session) loadLocked(ctx context.Context) {
 			data, shared, err = nil, false, nil
 		}
 		if err != nil {
-			s.loadErr = err
+			s.failure.err = err
 			s.key = ""
-			s.data = nil
+			s.data.adopt(nil, false)
 			return
 		}
 		if found {
 			s.key, s.verified = s.cands[i], true
-			s.data, s.shared, s.borrowed = data, shared, shared
+			s.data.adopt(data, shared)
 			s.loadedExpiry = exp
 			return
 		}
 	}
 	s.key = ""
-	s.data = nil
+	s.data.adopt(nil, false)
 }
 
 // writableLocked loads the session and makes its map private to it.
 func (s *Session) writableLocked() {
 	s.loadLocked(s.st)
-	if s.shared {
-		// Copy on write: the snapshot's lists and maps stay shared
-		// (borrowed) and are copied only when handed out.
-		s.data = maps.Clone(s.data)
-		s.shared = false
-	}
-	if s.data == nil {
-		s.data = make(map[string]any)
-	}
+	s.data.writable()
 }
 
 func (s *Session) readLocked() {
@@ -170,54 +155,16 @@ func (s *Session) readLocked() {
 }
 
 func (s *Session) markModified() {
-	s.modified = true
-	s.dirty = true
-	if s.committed && !s.warnedLate {
-		s.warnedLate = true
+	if s.change == unmodified {
+		s.change = modified
+	}
+	if s.persist == saved {
+		s.persist = stale
+	}
+	if s.resp == respCommitted {
+		s.resp = respWarned
 		s.m.logger.WarnContext(s.st, "session: changed after the response's headers were written; the change is lost (save before writing the response)",
 			"error", ErrResponseCommitted)
-	}
-}
-
-// out returns the value v under key for the caller. A list or map that
-// belongs to a store snapshot is first replaced, in the session, by a copy
-// that the session owns: the caller may then modify it in place, as with
-// Django's session, without touching the snapshot that other requests read.
-func (s *Session) out(key string, v any) any {
-	if !s.borrowed || s.owned[key] || !isContainer(v) {
-		return v
-	}
-	if s.shared {
-		s.data = maps.Clone(s.data)
-		s.shared = false
-	}
-	v = deepCopy(v)
-	s.data[key] = v
-	s.own(key)
-	return v
-}
-
-// own records that the list or map under key is the session's own.
-func (s *Session) own(key string) {
-	if s.owned == nil {
-		s.owned = make(map[string]bool)
-	}
-	s.owned[key] = true
-}
-
-func isContainer(v any) bool {
-	switch v.(type) {
-	case map[string]any, []any:
-		return true
-	}
-	return false
-}
-
-// put stores v under key in the writable map.
-func (s *Session) put(key string, v any) {
-	s.data[key] = v
-	if s.borrowed && isContainer(v) {
-		s.own(key)
 	}
 }
 
@@ -229,8 +176,7 @@ func (s *Session) Get(key string) (value any, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	v, ok := s.data[key]
-	return s.out(key, v), ok
+	return s.data.get(key)
 }
 
 // GetDefault returns the value stored under key, or def when there is none
@@ -256,7 +202,7 @@ func (s *Session) Set(key string, value any) {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.writableLocked()
-	s.put(key, value)
+	s.data.put(key, value)
 	s.markModified()
 }
 
@@ -267,11 +213,11 @@ func (s *Session) SetDefault(key string, value any) any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	if v, ok := s.data[key]; ok {
-		return s.out(key, v)
+	if v, ok := s.data.get(key); ok {
+		return v
 	}
 	s.writableLocked()
-	s.put(key, value)
+	s.data.put(key, value)
 	s.markModified()
 	return value
 }
@@ -284,7 +230,7 @@ func (s *Session) Update(values map[string]any) {
 	s.accessed = true
 	s.writableLocked()
 	for k, v := range values {
-		s.put(k, v)
+		s.data.put(k, v)
 	}
 	s.markModified()
 }
@@ -302,15 +248,11 @@ func (s *Session) Pop(key string) (value any, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	if _, ok := s.data[key]; !ok {
-		return nil, false
+	value, ok = s.data.remove(key)
+	if ok {
+		s.markModified()
 	}
-	s.writableLocked()
-	value = s.out(key, s.data[key])
-	delete(s.data, key)
-	delete(s.owned, key)
-	s.markModified()
-	return value, true
+	return value, ok
 }
 
 // Len returns the number of keys in the session.
@@ -318,7 +260,7 @@ func (s *Session) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	return len(s.data)
+	return len(s.data.m)
 }
 
 // Keys returns the session's keys, sorted (Django's keys()).
@@ -326,7 +268,7 @@ func (s *Session) Keys() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	return slices.Sorted(maps.Keys(s.data))
+	return slices.Sorted(maps.Keys(s.data.m))
 }
 
 // Values returns the session's values, in the order of Keys (Django's values()).
@@ -334,10 +276,10 @@ func (s *Session) Values() []any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	keys := slices.Sorted(maps.Keys(s.data))
+	keys := slices.Sorted(maps.Keys(s.data.m))
 	vals := make([]any, len(keys))
 	for i, k := range keys {
-		vals[i] = s.out(k, s.data[k])
+		vals[i], _ = s.data.get(k)
 	}
 	return vals
 }
@@ -347,10 +289,11 @@ func (s *Session) Items() []Item {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readLocked()
-	keys := slices.Sorted(maps.Keys(s.data))
+	keys := slices.Sorted(maps.Keys(s.data.m))
 	items := make([]Item, len(keys))
 	for i, k := range keys {
-		items[i] = Item{Key: k, Value: s.out(k, s.data[k])}
+		v, _ := s.data.get(k)
+		items[i] = Item{Key: k, Value: v}
 	}
 	return items
 }
@@ -363,8 +306,7 @@ func (s *Session) All() iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
 		for _, k := range s.Keys() {
 			s.mu.Lock()
-			v, ok := s.data[k]
-			v = s.out(k, v)
+			v, ok := s.data.get(k)
 			s.mu.Unlock()
 			if ok && !yield(k, v) {
 				return
@@ -404,9 +346,8 @@ func (s *Session) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.scanLocked()
-	s.data = make(map[string]any)
-	s.shared, s.borrowed, s.owned = false, false, nil
-	s.loaded = true
+	s.data.empty()
+	s.stage = stageLoaded
 	s.accessed = true
 	s.markModified()
 }
@@ -422,7 +363,7 @@ func (s *Session) IsEmpty() bool {
 
 func (s *Session) emptyLocked() bool {
 	s.scanLocked()
-	return s.loadErr == nil && s.key == "" && len(s.data) == 0
+	return s.failure.err == nil && s.key == "" && len(s.data.m) == 0
 }
 
 // Key returns the session key (Django's session_key): the key of the live
@@ -451,7 +392,7 @@ func (s *Session) Accessed() bool {
 func (s *Session) Modified() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.modified
+	return s.isModified()
 }
 
 // Load reads the session from the store now, if it was not read yet, and
@@ -463,9 +404,9 @@ func (s *Session) Load(ctx context.Context) error {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.loadLocked(ctxOr(ctx, s.st))
-	if s.loadErr != nil {
-		s.errSeen = true
-		return s.loadErr
+	if s.failure.err != nil {
+		s.failure.seen = true
+		return s.failure.err
 	}
 	return nil
 }
@@ -489,21 +430,21 @@ func ctxOr(ctx, def context.Context) context.Context {
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.committed {
+	if s.resp != respOpen {
 		return ErrResponseCommitted
 	}
 	s.loadLocked(ctxOr(ctx, s.st))
-	if s.loadErr != nil {
-		s.errSeen = true
-		return s.loadErr
+	if s.failure.err != nil {
+		s.failure.seen = true
+		return s.failure.err
 	}
 	return s.saveLocked(ctx)
 }
 
 // saveLocked saves the loaded (or cleared) session.
 func (s *Session) saveLocked(ctx context.Context) error {
-	if s.data == nil {
-		s.data = make(map[string]any)
+	if s.data.m == nil {
+		s.data.empty()
 	}
 	e := s.expiryLocked(s.m.now())
 	switch {
@@ -528,8 +469,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 		}
 	}
 	s.verified = true
-	s.dirty = false
-	s.saved = true
+	s.persist = saved
 	return nil
 }
 
@@ -539,19 +479,18 @@ func (s *Session) saveLocked(ctx context.Context) error {
 // session copies the map before its next write.
 func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, mustCreate bool) error {
 	if vs := s.m.vstore; vs != nil {
-		if !s.shared {
-			if err := normalizeInPlace(s.data); err != nil {
+		if !s.data.shared {
+			if err := normalizeInPlace(s.data.m); err != nil {
 				return fmt.Errorf("session: encoding the session data: %w", err)
 			}
 		}
-		if err := vs.SaveValues(ctx, key, s.data, date, mustCreate); err != nil {
+		if err := vs.SaveValues(ctx, key, s.data.m, date, mustCreate); err != nil {
 			return err
 		}
-		// The map and everything in it now belong to the store.
-		s.shared, s.borrowed, s.owned = true, true, nil
+		s.data.handedOver()
 		return nil
 	}
-	data, err := s.m.codec.Encode(s.data)
+	data, err := s.m.codec.Encode(s.data.m)
 	if err != nil {
 		return fmt.Errorf("session: encoding the session data: %w", err)
 	}
@@ -593,6 +532,11 @@ func (s *Session) DeleteRecord(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.persist != unsaved {
+		// Written during this request, now gone: a save fails as an
+		// interrupted session, as in Django.
+		s.persist = deleted
+	}
 	return nil
 }
 
@@ -600,7 +544,7 @@ func (s *Session) DeleteRecord(ctx context.Context) error {
 // loaded key, or every key the cookies named when nothing was loaded.
 func (s *Session) liveKeysLocked() []string {
 	s.scanLocked()
-	if s.loaded {
+	if s.stage == stageLoaded {
 		if s.key == "" {
 			return nil
 		}
@@ -623,14 +567,14 @@ func (s *Session) Flush(ctx context.Context) error {
 			err = e
 		}
 	}
-	s.data = make(map[string]any)
-	s.shared, s.borrowed, s.owned = false, false, nil
-	s.loaded = true
-	s.loadErr = nil
+	s.data.empty()
+	s.stage = stageLoaded
+	s.failure = loadFailure{}
 	s.key, s.verified = "", false
 	s.cands = nil
 	s.accessed = true
 	s.markModified()
+	s.change = flushed
 	return err
 }
 
@@ -642,17 +586,17 @@ func (s *Session) Flush(ctx context.Context) error {
 func (s *Session) CycleKey(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.committed {
+	if s.resp != respOpen {
 		return ErrResponseCommitted
 	}
 	s.accessed = true
 	s.loadLocked(ctxOr(ctx, s.st))
-	if s.loadErr != nil {
-		s.errSeen = true
-		return s.loadErr
+	if s.failure.err != nil {
+		s.failure.seen = true
+		return s.failure.err
 	}
-	if s.data == nil {
-		s.data = make(map[string]any)
+	if s.data.m == nil {
+		s.data.empty()
 	}
 	old := s.key
 	e := s.expiryLocked(s.m.now())
@@ -660,9 +604,8 @@ func (s *Session) CycleKey(ctx context.Context) error {
 		s.key = old
 		return err
 	}
-	s.modified = true
-	s.dirty = false
-	s.saved = true
+	s.change = modified
+	s.persist = saved
 	if old != "" {
 		if err := s.m.store.Delete(ctx, old); err != nil {
 			return fmt.Errorf("session: new key saved, but deleting the old record failed: %w", err)
@@ -710,7 +653,7 @@ func (s *Session) SetExpiryDefault() {
 }
 
 func (s *Session) expiryLocked(now time.Time) expiry {
-	v, ok := s.data[ExpiryKey]
+	v, ok := s.data.m[ExpiryKey]
 	return computeExpiry(v, ok, now, s.m.cfg.CookieAge, s.m.cfg.ExpireAtBrowserClose)
 }
 
@@ -765,26 +708,3 @@ func (s *Session) TestCookieWorked() bool {
 // DeleteTestCookie removes the value of SetTestCookie (Django's
 // delete_test_cookie()).
 func (s *Session) DeleteTestCookie() { s.Delete(testCookieKey) }
-
-// deepCopy copies nested lists and maps; other JSON values are immutable.
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return deepCopyMap(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
-func deepCopyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopy(v)
-	}
-	return out
-}
