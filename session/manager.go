@@ -14,14 +14,15 @@ import (
 // Manager holds a validated Config and a Store and provides the middleware.
 // It is safe for concurrent use; make one per application with New.
 type Manager struct {
-	store  Store
-	vstore ValueStore // store, when it keeps decoded values
-	codec  Codec
-	cfg    Config
-	now    func() time.Time
-	logger *slog.Logger
-	onErr  func(http.ResponseWriter, *http.Request, error)
-	newKey func() string
+	store   Store
+	vstore  ValueStore     // store, when it keeps decoded values
+	dkstore DataKeyedStore // store, when its keys are made from the data
+	codec   Codec
+	cfg     Config
+	now     func() time.Time
+	logger  *slog.Logger
+	onErr   func(http.ResponseWriter, *http.Request, error)
+	newKey  func() string
 
 	cookie *cookie.Template // the session cookie's Set-Cookie lines
 }
@@ -54,6 +55,9 @@ func New(store Store, cfg Config) (*Manager, error) {
 	}
 	if vs, ok := store.(ValueStore); ok {
 		m.vstore = vs
+	}
+	if dk, ok := store.(DataKeyedStore); ok {
+		m.dkstore = dk
 	}
 	if m.codec == nil {
 		m.codec = NewDjangoCodec(c.SecretKey, c.FallbackKeys, c.Now)

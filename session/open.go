@@ -28,7 +28,7 @@ func (m *Manager) Open(ctx context.Context, key string) (*Session, error) {
 		s.stage = stageLoaded
 		return s, nil
 	}
-	if !ValidKey(key) {
+	if !m.validKey(key) {
 		return nil, fmt.Errorf("%w: %q is not a session key", ErrNotFound, key)
 	}
 	s.cand0[0] = key

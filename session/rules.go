@@ -113,7 +113,7 @@ func (m *Manager) commit(st *requestState, h http.Header, status int) error {
 				break
 			}
 			state.hadCookie = true
-			if ValidKey(v) {
+			if m.validKey(v) {
 				state.validCookie = true
 				break
 			}

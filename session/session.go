@@ -99,7 +99,7 @@ func (s *Session) scanLocked() {
 			break
 		}
 		s.hadCookie = true
-		if !ValidKey(value) || len(s.cands) == maxCandidates || slices.Contains(s.cands, value) {
+		if !s.m.validKey(value) || len(s.cands) == maxCandidates || slices.Contains(s.cands, value) {
 			continue
 		}
 		s.cands = append(s.cands, value)
@@ -478,6 +478,20 @@ func (s *Session) saveLocked(ctx context.Context) error {
 // JSON form in place (scalars are kept, lists and maps are copied), and the
 // session copies the map before its next write.
 func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, mustCreate bool) error {
+	if dk := s.m.dkstore; dk != nil {
+		if !s.data.shared {
+			if err := normalizeInPlace(s.data.m); err != nil {
+				return fmt.Errorf("session: encoding the session data: %w", err)
+			}
+		}
+		k, err := dk.SaveKey(ctx, s.data.m, date)
+		if err != nil {
+			return err
+		}
+		s.data.handedOver()
+		s.key = k
+		return nil
+	}
 	if vs := s.m.vstore; vs != nil {
 		if !s.data.shared {
 			if err := normalizeInPlace(s.data.m); err != nil {
@@ -508,7 +522,10 @@ func (s *Session) createLocked(ctx context.Context, date time.Time) error {
 		if err != nil {
 			return err
 		}
-		s.key, s.verified = k, true
+		if s.m.dkstore == nil {
+			s.key = k
+		}
+		s.verified = true
 		return nil
 	}
 	return fmt.Errorf("session: unable to create a new session key after %d attempts: %w", maxCreateAttempts, ErrKeyExists)

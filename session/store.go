@@ -133,6 +133,35 @@ type ValueStore interface {
 	SaveValues(ctx context.Context, key string, values map[string]any, expiry time.Time, mustCreate bool) error
 }
 
+// DataKeyedStore is a ValueStore whose keys are made from the data itself:
+// Django's signed_cookies engine, where the cookie carries the whole signed
+// session and there is no record elsewhere. The Manager then takes its keys
+// from SaveKey instead of making random ones, and checks cookie values with
+// the store's ValidKey instead of the package's. Its Delete has nothing to
+// remove (a copy of the cookie stays valid until it expires); Exists,
+// ClearExpired and Count are not supported.
+type DataKeyedStore interface {
+	ValueStore
+
+	// SaveKey encodes values with the expiry and returns the key that now
+	// carries them (the cookie value). It never fails with ErrKeyExists or
+	// ErrNotFound.
+	SaveKey(ctx context.Context, values map[string]any, expiry time.Time) (key string, err error)
+
+	// ValidKey reports whether a cookie value can be one of the store's
+	// keys (a well-formed value, before any signature check).
+	ValidKey(key string) bool
+}
+
+// validKey checks a key from a cookie or a caller: the package's rule, or
+// a DataKeyedStore's own.
+func (m *Manager) validKey(key string) bool {
+	if m.dkstore != nil {
+		return m.dkstore.ValidKey(key)
+	}
+	return ValidKey(key)
+}
+
 // ErrCorrupt is matched by the error of a Codec's Decode, or of
 // ValueStore.LoadValues, when stored session data cannot be read (a bad
 // signature, another secret key, garbage). Manager never shows it to the
