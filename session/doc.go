@@ -8,7 +8,7 @@
 // Make a Manager from a Store and a Config, and wrap your handler with its
 // middleware:
 //
-//	store := memory.New(memory.Options{})  // or a database, Redis, files…
+//	store := memory.New(memory.Options{})  // or a database: store/sqlstore
 //	sessions, err := session.New(store, session.Config{SecretKey: key})
 //	if err != nil { … }
 //	http.ListenAndServe(addr, sessions.Middleware(mux))
@@ -43,29 +43,67 @@
 //
 //	prefs, ok, err := session.Get[Prefs](s, "prefs")
 //
-// # What the middleware does
+// # The save rules
 //
-// The session is lazy: the store is read the first time the handler reads
-// or writes the session, never for a request that does not touch it. Before
-// the first byte of the response, the middleware applies Django's rules:
-// it saves a modified session (or every session, with SaveEveryRequest),
-// never on a 5xx response; it sends the cookie with the session's expiry
-// and Cache-Control "private, no-store"; it adds Vary: Cookie when the
-// session was accessed; it deletes the cookie of a flushed session. A cookie
-// that names no live session is never adopted (no session fixation): a
-// write starts a new session with a new random key. A session deleted by a
-// concurrent request (a logout) is not brought back: the request fails with
-// ErrSessionInterrupted, a 400, as in Django.
+// This is the one description of when a session is saved; the rest of the
+// documentation links here. The session is lazy: the store is read the
+// first time the handler reads or writes the session, never for a request
+// that does not touch it. Before the first byte of the response (the first
+// WriteHeader, Write, Flush or Hijack, or the handler's return), the
+// middleware applies Django's SessionMiddleware rules, with this library's
+// decisions where they differ (rules.go's decideResponse is the code):
+//
+//   - A session that was modified (or any session, with SaveEveryRequest)
+//     is saved and its cookie sent with the session's expiry, unless it is
+//     empty or the status is 5xx (any 5xx: Django 3.2 skips only 500). A
+//     session saved explicitly during the request is not saved again unless
+//     it changed since; its cookie is still sent.
+//   - A response that sends or deletes the cookie gets Cache-Control
+//     "private, no-store" unless it already has no-store or private.
+//   - A session that was read or written adds Vary: Cookie.
+//   - A request that had a session cookie and ends with an empty session (a
+//     Flush, or a cookie that named no live session) deletes the cookie,
+//     whatever the status; so does an untouched request whose cookie holds
+//     no well-formed key.
+//   - A cookie that names no live session is never adopted (no session
+//     fixation): a write starts a new session with a new random key.
+//   - A session deleted during the request, by a concurrent request (a
+//     logout) or by DeleteRecord after it was saved, is not brought back:
+//     the request fails with ErrSessionInterrupted, a 400, as in Django.
+//   - The middleware's own save runs with the request's context detached
+//     from its cancellation (a client that hangs up does not lose it),
+//     bounded by Config.SaveTimeout.
+//   - A change made after the response's headers went out cannot reach the
+//     client: it is logged once, and Save and CycleKey return
+//     ErrResponseCommitted.
 //
 // Errors are values. Session.Save returns the store's error; when the
 // automatic save fails, Config.ErrorHandler answers instead of the handler
 // (500 with the cause logged through log/slog by default). Data that cannot
 // be read (another secret key, tampering) is an empty session and a warning.
 //
+// # Outside a request
+//
+// Manager.Open opens a session by key (Django's SessionStore(session_key=…))
+// with the same API, encoding and expiry rules, for websockets, background
+// jobs and admin tools; call its Save after changing it. Manager.Exists,
+// Manager.ClearExpired and Manager.Count reach the store directly.
+//
 // # Stores
 //
-// A Store keeps encoded records under session keys with an expiry; a new
-// store is one small type plus the conformance suite in package storetest.
-// Store/memory keeps sessions in the process. The data is encoded by a Codec,
-// Django's signed format by default (DjangoCodec).
+// A Store keeps encoded records under session keys with an expiry: Load,
+// Save and Delete are all it must do, and a new store is one small type
+// plus the conformance suite in package storetest. What only some stores
+// can do is an optional interface: Exister, ExpiredClearer, Counter, and
+// the values-level forms ValueStore (the store receives the decoded session
+// and its expiry and owns the encoding) and DataKeyedStore (the key is the
+// data, as in Django's signed_cookies engine). The Manager's call returns an
+// error matching ErrNotSupported where a store lacks a capability.
+//
+// store/memory keeps sessions in the process; store/sqlstore keeps them in
+// Django's django_session table (SQLite, PostgreSQL, MySQL). The data of a
+// byte store is encoded by a Codec, Django's signed format by default
+// (DjangoCodec). Planned, not built yet: stores on Redis, memcached, files,
+// signed cookies and a cache in front of a database; an atomic
+// read-modify-write and a per-user index (see Store).
 package session
