@@ -66,19 +66,56 @@ func patchVary(h http.Header, hs *headerSlots) {
 }
 
 // preventSharedCaching makes sure that a response carrying the session
-// cookie is never stored by a shared cache: a Cache-Control with no-store
-// or private (without field names) is kept, anything else is replaced by
-// "private, no-store".
+// cookie is never stored by a shared cache: a Cache-Control with a bare
+// no-store or private directive (private without field names) is kept,
+// anything else is replaced by "private, no-store". The header is read as
+// RFC 9111 tokenises it: commas inside a quoted string (no-cache="a, b")
+// do not separate directives, and a directive with an argument
+// (private="Set-Cookie") is not the bare one.
 func preventSharedCaching(h http.Header, hs *headerSlots) {
 	for _, v := range h["Cache-Control"] {
 		for v != "" {
-			var tok string
-			tok, v, _ = strings.Cut(v, ",")
-			tok = strings.Trim(tok, " \t")
-			if strings.EqualFold(tok, "no-store") || strings.EqualFold(tok, "private") {
+			var name string
+			var hasArg bool
+			name, hasArg, v = nextDirective(v)
+			if !hasArg && (strings.EqualFold(name, "no-store") || strings.EqualFold(name, "private")) {
 				return
 			}
 		}
 	}
 	h["Cache-Control"] = hs.value(slotCacheControl, "private, no-store")
+}
+
+// nextDirective reads one Cache-Control directive from v: its name, whether
+// it has an argument ("=" and a token or quoted string, in which a comma or
+// a backslash-escaped quote does not end it), and what follows the comma
+// after it.
+func nextDirective(v string) (name string, hasArg bool, rest string) {
+	i := 0
+	for i < len(v) && v[i] != ',' && v[i] != '=' {
+		i++
+	}
+	name = strings.Trim(v[:i], " \t")
+	if i < len(v) && v[i] == '=' {
+		hasArg = true
+		i++
+		for i < len(v) && (v[i] == ' ' || v[i] == '\t') {
+			i++
+		}
+		if i < len(v) && v[i] == '"' {
+			for i++; i < len(v) && v[i] != '"'; i++ {
+				if v[i] == '\\' {
+					i++ // the escaped character, whatever it is
+				}
+			}
+			i++ // the closing quote
+		}
+		for i < len(v) && v[i] != ',' {
+			i++
+		}
+	}
+	if i >= len(v) {
+		return name, hasArg, ""
+	}
+	return name, hasArg, v[i+1:]
 }

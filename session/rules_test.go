@@ -2,6 +2,8 @@ package session
 
 import (
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -44,4 +46,76 @@ func TestDecideResponse(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPreventSharedCachingReadsDirectivesAsRFC9111Does(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		kept bool // already strict: left as it is
+	}{
+		{nil, false},
+		{[]string{"private"}, true},
+		{[]string{"no-store"}, true},
+		{[]string{"No-Store"}, true},
+		{[]string{"public, max-age=60"}, false},
+		{[]string{"max-age=0, private"}, true},
+		{[]string{`public, max-age=3600, no-cache="X-A, private, X-B"`}, false},
+		{[]string{`no-cache="no-store"`}, false},
+		{[]string{`no-cache="a\", private, \"b"`}, false},
+		{[]string{`private="Set-Cookie"`}, false},
+		{[]string{`private = "Set-Cookie"`}, false},
+		{[]string{`no-cache="x", no-store`}, true},
+		{[]string{"public", "private"}, true},
+		{[]string{` , private`}, true},
+		{[]string{`no-cache="unterminated, private`}, false},
+	} {
+		h := http.Header{}
+		if tc.in != nil {
+			h["Cache-Control"] = append([]string(nil), tc.in...)
+		}
+		preventSharedCaching(h, nil)
+		got := h["Cache-Control"]
+		kept := len(got) == len(tc.in) && (len(got) == 0 || got[0] == tc.in[0])
+		if kept != tc.kept || (!tc.kept && (len(got) != 1 || got[0] != "private, no-store")) {
+			t.Errorf("Cache-Control %q became %q; kept=%v, want %v", tc.in, got, kept, tc.kept)
+		}
+	}
+}
+
+// FuzzNextDirective checks that reading directives always ends, consumes
+// the input, and finds the bare private or no-store only where a plain
+// comma split of the unquoted parts finds it.
+func FuzzNextDirective(f *testing.F) {
+	for _, s := range []string{"private", `no-cache="a, private", public`, `a="\"", no-store`, `x="`, ",,,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rest := s
+		for n := 0; rest != ""; n++ {
+			if n > len(s)+1 {
+				t.Fatalf("no progress on %q", s)
+			}
+			var next string
+			_, _, next = nextDirective(rest)
+			if len(next) >= len(rest) {
+				t.Fatalf("nextDirective(%q) did not consume anything", rest)
+			}
+			rest = next
+		}
+		if !strings.Contains(s, `"`) {
+			// Without quotes, RFC 9111 reading is a plain comma split.
+			strict := false
+			for _, tok := range strings.Split(s, ",") {
+				tok = strings.Trim(tok, " \t")
+				if strings.EqualFold(tok, "private") || strings.EqualFold(tok, "no-store") {
+					strict = true
+				}
+			}
+			h := http.Header{"Cache-Control": {s}}
+			preventSharedCaching(h, nil)
+			if kept := h.Get("Cache-Control") == s; kept != strict && s != "private, no-store" {
+				t.Fatalf("%q: kept=%v, want %v", s, kept, strict)
+			}
+		}
+	})
 }
