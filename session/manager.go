@@ -95,7 +95,10 @@ func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Ti
 	if m.vstore != nil {
 		vals, exp, found, err := m.vstore.LoadValues(ctx, key)
 		if err != nil {
-			if errors.Is(err, ErrCorrupt) {
+			if unreadable(err) && !errors.Is(err, ErrUnreadable) {
+				err = fmt.Errorf("%w: %w", ErrUnreadable, err)
+			}
+			if errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
 				return nil, exp, false, true, err
 			}
 			return nil, exp, false, false, err
@@ -108,6 +111,9 @@ func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Ti
 	}
 	vals, err := m.codec.Decode(data)
 	if err != nil {
+		if unreadable(err) {
+			return nil, exp, false, true, fmt.Errorf("%w: %w", ErrUnreadable, err)
+		}
 		if !errors.Is(err, ErrCorrupt) {
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
@@ -136,7 +142,15 @@ func DefaultErrorHandler(logger *slog.Logger) func(w http.ResponseWriter, r *htt
 				"The user may have logged out in a concurrent request, for example.", http.StatusBadRequest)
 			return
 		}
-		logger.ErrorContext(r.Context(), "session: store error", "err", err, "method", r.Method, "path", r.URL.Path)
+		var enc *EncodingError
+		switch {
+		case errors.As(err, &enc):
+			logger.ErrorContext(r.Context(), "session: a session value cannot be stored", "err", err, "key", enc.Key, "type", enc.Type, "method", r.Method, "path", r.URL.Path)
+		case errors.Is(err, ErrUnreadable):
+			logger.ErrorContext(r.Context(), "session: the stored session cannot be read", "err", err, "method", r.Method, "path", r.URL.Path)
+		default:
+			logger.ErrorContext(r.Context(), "session: store error", "err", err, "method", r.Method, "path", r.URL.Path)
+		}
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}
 }

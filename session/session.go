@@ -120,7 +120,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 	s.stage = stageLoaded
 	for i := range s.cands {
 		data, exp, shared, found, err := s.m.load(ctx, s.cands[i])
-		if err != nil && found && errors.Is(err, ErrCorrupt) {
+		if err != nil && found && errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
 			// As Django: unreadable data is an empty session under the key.
 			s.m.corrupt(ctx, err)
 			s.corrupt = err
@@ -481,7 +481,7 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 	if dk := s.m.dkstore; dk != nil {
 		if !s.data.shared {
 			if err := normalizeInPlace(s.data.m); err != nil {
-				return fmt.Errorf("session: encoding the session data: %w", err)
+				return encodingError(s.data.m, err)
 			}
 		}
 		k, err := dk.SaveKey(ctx, s.data.m, date)
@@ -495,7 +495,7 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 	if vs := s.m.vstore; vs != nil {
 		if !s.data.shared {
 			if err := normalizeInPlace(s.data.m); err != nil {
-				return fmt.Errorf("session: encoding the session data: %w", err)
+				return encodingError(s.data.m, err)
 			}
 		}
 		if err := vs.SaveValues(ctx, key, s.data.m, date, mustCreate); err != nil {
@@ -506,7 +506,7 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 	}
 	data, err := s.m.codec.Encode(s.data.m)
 	if err != nil {
-		return fmt.Errorf("session: encoding the session data: %w", err)
+		return encodingError(s.data.m, err)
 	}
 	return s.m.store.Save(ctx, key, data, date, mustCreate)
 }
@@ -561,7 +561,7 @@ func (s *Session) DeleteRecord(ctx context.Context) error {
 // loaded key, or every key the cookies named when nothing was loaded.
 func (s *Session) liveKeysLocked() []string {
 	s.scanLocked()
-	if s.stage == stageLoaded {
+	if s.stage == stageLoaded && s.failure.err == nil {
 		if s.key == "" {
 			return nil
 		}

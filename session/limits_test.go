@@ -1,0 +1,128 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/signing"
+)
+
+// deepJSON is a JSON object nested n levels deep.
+func deepJSON(n int) string {
+	return `{"a":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`
+}
+
+func TestUnreadableStoredDataIsAnErrorAndIsNeverOverwritten(t *testing.T) {
+	// A record with a valid signature over a session nested deeper than the
+	// decoder accepts, as a Django site may write one.
+	ts := &signing.TimestampSigner{Signer: signing.Signer{Key: testSecret, Salt: session.DjangoSalt}}
+	deep := []byte(ts.SignPayload([]byte(deepJSON(300)), true))
+	f := newFixture(t, "bytes", session.Config{})
+	ctx := context.Background()
+	key := session.NewKey()
+	exp := f.clock.Now().Add(time.Hour)
+	if err := f.store.Save(ctx, key, deep, exp, true); err != nil {
+		t.Fatal(err)
+	}
+	loadErr := make(chan error, 1)
+	f.handle("/page", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+		loadErr <- s.Load(r.Context())
+		s.Set("visits", 1) // would overwrite the record with a fresh session
+	})
+	f.handle("/logout", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+		if err := s.Flush(r.Context()); err != nil {
+			http.Error(w, err.Error(), 500)
+		}
+	})
+	r := f.raw("/page", "sessionid="+key)
+	if err := <-loadErr; !errors.Is(err, session.ErrUnreadable) {
+		t.Errorf("Load = %v, want ErrUnreadable", err)
+	}
+	if r.StatusCode != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500 (the error handler)", r.StatusCode)
+	}
+	if !strings.Contains(f.logs.String(), "the stored session cannot be read") {
+		t.Errorf("log: %s", f.logs.String())
+	}
+	data, _, found, _ := f.store.Load(ctx, key)
+	if !found || string(data) != string(deep) {
+		t.Fatal("the unreadable record was overwritten or lost")
+	}
+	// The user can still log out: the record goes, the cookie is deleted.
+	r = f.raw("/logout", "sessionid="+key)
+	if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Set-Cookie"), `sessionid=""`) {
+		t.Errorf("logout: %d %q", r.StatusCode, r.Header.Get("Set-Cookie"))
+	}
+	if _, _, found, _ := f.store.Load(ctx, key); found {
+		t.Error("logout left the unreadable record")
+	}
+	// Open reports it too.
+	if err := f.store.Save(ctx, key, deep, exp, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Open(ctx, key); !errors.Is(err, session.ErrUnreadable) {
+		t.Errorf("Open = %v, want ErrUnreadable", err)
+	}
+}
+
+func TestABadSignatureIsStillAnEmptySession(t *testing.T) {
+	f := newFixture(t, "bytes", session.Config{})
+	ctx := context.Background()
+	key := session.NewKey()
+	other := &signing.TimestampSigner{Signer: signing.Signer{Key: []byte("another key, 32 bytes or longer!!"), Salt: session.DjangoSalt}}
+	if err := f.store.Save(ctx, key, []byte(other.SignPayload([]byte(`{"a":1}`), false)), f.clock.Now().Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	f.handle("/page", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+		if err := s.Load(r.Context()); err != nil {
+			t.Errorf("Load of foreign data = %v, want nil (an empty session)", err)
+		}
+		w.Write([]byte(s.Key()))
+	})
+	if r := f.raw("/page", "sessionid="+key); r.StatusCode != 200 || !strings.Contains(f.logs.String(), "session data corrupted") {
+		t.Errorf("%d, log %s", r.StatusCode, f.logs.String())
+	}
+}
+
+func TestAValueThatCannotBeEncodedIsNamed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		for _, tc := range []struct {
+			name  string
+			value any
+			typ   string
+		}{
+			{"a channel", make(chan int), "chan int"},
+			{"a function", func() {}, "func()"},
+			{"a channel inside a list", []any{1, make(chan bool)}, "chan bool"},
+			{"a complex number", complex(1, 2), "complex128"},
+			{"an invalid UTF-8 string", "\xff", "string"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := newFixture(t, kind, session.Config{})
+				saveErr := make(chan error, 1)
+				f.handle("/set", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+					s.Set("ok", 1)
+					s.Set("ch", tc.value)
+					saveErr <- s.Save(r.Context())
+				})
+				r := f.get("/set")
+				err := <-saveErr
+				var enc *session.EncodingError
+				if !errors.As(err, &enc) || enc.Key != "ch" || enc.Type != tc.typ {
+					t.Fatalf("Save = %v (%#v), want an EncodingError for key ch, type %s", err, enc, tc.typ)
+				}
+				if strings.Contains(err.Error(), "pyjson") || strings.Contains(f.logs.String(), "pyjson") {
+					t.Errorf("an internal package name in %q / %q", err, f.logs.String())
+				}
+				if r.StatusCode != 500 || !strings.Contains(f.logs.String(), "a session value cannot be stored") || !strings.Contains(f.logs.String(), "key=ch") {
+					t.Errorf("%d, log %s", r.StatusCode, f.logs.String())
+				}
+			})
+		}
+	})
+}
