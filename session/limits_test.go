@@ -61,6 +61,19 @@ func TestUnreadableStoredDataIsAnErrorAndIsNeverOverwritten(t *testing.T) {
 	if _, _, found, _ := f.store.Load(ctx, key); found {
 		t.Error("logout left the unreadable record")
 	}
+	// Read and then flushed in one request (a page that checks the login,
+	// then logs out): the record goes too.
+	if err := f.store.Save(ctx, key, deep, exp, true); err != nil {
+		t.Fatal(err)
+	}
+	f.handle("/check-then-logout", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+		_ = s.Load(r.Context())
+		s.Flush(r.Context())
+	})
+	f.raw("/check-then-logout", "sessionid="+key)
+	if _, _, found, _ := f.store.Load(ctx, key); found {
+		t.Error("a flush after a failed load left the unreadable record")
+	}
 	// Open reports it too.
 	if err := f.store.Save(ctx, key, deep, exp, true); err != nil {
 		t.Fatal(err)
