@@ -127,6 +127,14 @@ type Config struct {
 	// session, 500 with the cause logged for everything else.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
+	// MaxSize is the largest session that is saved, measured as the length
+	// of its JSON before any compression (what the reading side must decode,
+	// so that whatever is written can be read back). A save over it fails
+	// with a *SizeError naming the largest values, and writes nothing. Zero
+	// means DefaultMaxSize (512 KiB); it must not exceed MaxSizeLimit (1
+	// MiB). A store that declares a smaller limit (SizeLimiter) lowers it.
+	MaxSize int
+
 	// SaveTimeout bounds the middleware's own save, which runs with the
 	// request's context detached from its cancellation (a client that hangs
 	// up does not lose the save) and so needs a limit of its own: a store
@@ -227,6 +235,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SaveTimeout == 0 {
 		c.SaveTimeout = DefaultSaveTimeout
+	}
+	switch {
+	case c.MaxSize == 0:
+		c.MaxSize = DefaultMaxSize
+	case c.MaxSize < 0:
+		return c, configError("MaxSize %d is negative", c.MaxSize)
+	case c.MaxSize > MaxSizeLimit:
+		return c, configError("MaxSize %d is over MaxSizeLimit (%d), the most the reading side decodes", c.MaxSize, MaxSizeLimit)
 	}
 	return c, nil
 }

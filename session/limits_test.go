@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/signing"
+	"github.com/djsession/djsession/store/memory"
 )
 
 // deepJSON is a JSON object nested n levels deep.
@@ -138,4 +140,72 @@ func TestAValueThatCannotBeEncodedIsNamed(t *testing.T) {
 			})
 		}
 	})
+}
+
+func TestSessionsOverTheSizeLimitAreRefusedAndNothingIsLost(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		f := newFixture(t, kind, session.Config{})
+		saveErr := make(chan error, 1)
+		f.handle("/set", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+			n := 0
+			fmtN := r.URL.Query().Get("n")
+			for _, c := range fmtN {
+				n = n*10 + int(c-'0')
+			}
+			s.Set("small", "kept")
+			s.Set("upload", strings.Repeat("x", n))
+			saveErr <- s.Save(r.Context())
+		})
+		f.handle("/get", func(w http.ResponseWriter, r *http.Request, s *session.Session) {
+			v, _, _ := s.GetString("upload")
+			w.Write([]byte(strconvItoa(len(v))))
+		})
+		// Just under the limit: written, and read back whole.
+		under := session.DefaultMaxSize - 100
+		f.get("/set?n=" + strconvItoa(under))
+		if err := <-saveErr; err != nil {
+			t.Fatalf("a session under the limit: %v", err)
+		}
+		if r := f.get("/get"); r.body != strconvItoa(under) {
+			t.Fatalf("read back %s bytes, want %d", r.body, under)
+		}
+		// Over it: refused, named, and the stored session is untouched.
+		r := f.get("/set?n=" + strconvItoa(2<<20))
+		err := <-saveErr
+		var size *session.SizeError
+		if !errors.As(err, &size) || size.Limit != session.DefaultMaxSize || len(size.Largest) == 0 || size.Largest[0].Key != "upload" {
+			t.Fatalf("Save = %v, want a SizeError naming upload first", err)
+		}
+		if !strings.Contains(err.Error(), `"upload"`) || r.StatusCode != 500 || !strings.Contains(f.logs.String(), "too large to save") {
+			t.Errorf("%d; %v; log %s", r.StatusCode, err, f.logs.String())
+		}
+		if r := f.get("/get"); r.body != strconvItoa(under) {
+			t.Errorf("after the refused save the session reads %s bytes, want the earlier %d", r.body, under)
+		}
+	})
+}
+
+func strconvItoa(n int) string { return fmt.Sprint(n) }
+
+// smallStore declares a limit of its own.
+type smallStore struct{ minimalStore }
+
+func (smallStore) MaxSessionSize() int { return 100 }
+
+func TestAStoresOwnSizeLimitApplies(t *testing.T) {
+	m, err := session.New(smallStore{minimalStore{memory.New(memory.Options{})}}, session.Config{SecretKey: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.Open(context.Background(), "")
+	s.Set("a", strings.Repeat("y", 200))
+	var size *session.SizeError
+	if err := s.Save(context.Background()); !errors.As(err, &size) || size.Limit != 100 || !strings.Contains(size.What, "smallStore") {
+		t.Errorf("Save = %v, want the store's limit of 100", err)
+	}
+	for _, bad := range []int{-1, session.MaxSizeLimit + 1} {
+		if _, err := session.New(memory.New(memory.Options{}), session.Config{SecretKey: testSecret, MaxSize: bad}); !errors.Is(err, session.ErrConfig) {
+			t.Errorf("MaxSize %d: %v, want ErrConfig", bad, err)
+		}
+	}
 }

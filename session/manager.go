@@ -25,6 +25,9 @@ type Manager struct {
 	newKey  func() string
 
 	cookie *cookie.Template // the session cookie's Set-Cookie lines
+
+	maxSize     int    // the smaller of Config.MaxSize and the store's limit
+	maxSizeWhat string // which of the two it is, for SizeError
 }
 
 // New returns a Manager for store with cfg, after filling cfg's defaults and
@@ -58,6 +61,12 @@ func New(store Store, cfg Config) (*Manager, error) {
 	}
 	if dk, ok := store.(DataKeyedStore); ok {
 		m.dkstore = dk
+	}
+	m.maxSize, m.maxSizeWhat = c.MaxSize, "Config.MaxSize"
+	if sl, ok := store.(SizeLimiter); ok {
+		if n := sl.MaxSessionSize(); n > 0 && n < m.maxSize {
+			m.maxSize, m.maxSizeWhat = n, fmt.Sprintf("the largest session %T keeps", store)
+		}
 	}
 	if m.codec == nil {
 		m.codec = NewDjangoCodec(c.SecretKey, c.FallbackKeys, c.Now)
@@ -143,7 +152,10 @@ func DefaultErrorHandler(logger *slog.Logger) func(w http.ResponseWriter, r *htt
 			return
 		}
 		var enc *EncodingError
+		var size *SizeError
 		switch {
+		case errors.As(err, &size):
+			logger.ErrorContext(r.Context(), "session: the session is too large to save", "err", err, "size", size.Size, "limit", size.Limit, "method", r.Method, "path", r.URL.Path)
 		case errors.As(err, &enc):
 			logger.ErrorContext(r.Context(), "session: a session value cannot be stored", "err", err, "key", enc.Key, "type", enc.Type, "method", r.Method, "path", r.URL.Path)
 		case errors.Is(err, ErrUnreadable):

@@ -484,6 +484,9 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 				return encodingError(s.data.m, err)
 			}
 		}
+		if err := s.m.checkSize(s.data.m); err != nil {
+			return err
+		}
 		k, err := dk.SaveKey(ctx, s.data.m, date)
 		if err != nil {
 			return err
@@ -498,11 +501,17 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 				return encodingError(s.data.m, err)
 			}
 		}
+		if err := s.m.checkSize(s.data.m); err != nil {
+			return err
+		}
 		if err := vs.SaveValues(ctx, key, s.data.m, date, mustCreate); err != nil {
 			return err
 		}
 		s.data.handedOver()
 		return nil
+	}
+	if err := s.m.checkSize(s.data.m); err != nil {
+		return err
 	}
 	data, err := s.m.codec.Encode(s.data.m)
 	if err != nil {

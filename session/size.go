@@ -1,0 +1,199 @@
+package session
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/djsession/djsession/internal/pyjson"
+)
+
+// Limits of Config.MaxSize.
+const (
+	// DefaultMaxSize is Config.MaxSize's default: 512 KiB of JSON.
+	DefaultMaxSize = 512 << 10
+	// MaxSizeLimit is the largest Config.MaxSize: the most that the reading
+	// side decodes (a larger session could be written and never read back).
+	MaxSizeLimit = 1 << 20
+)
+
+// SizeError is the error of a save whose session is larger than the limit:
+// Config.MaxSize, or the smaller limit of a store that declares one
+// (SizeLimiter), or what fits in a cookie for a cookie store. Nothing is
+// written. It names the largest values, so the handler (or its log) shows
+// what to trim.
+type SizeError struct {
+	Size    int       // the session's size, as the limit measures it
+	Limit   int       // the limit it exceeds
+	Largest []KeySize // the largest values, largest first (at most five)
+	// What names the limit ("Config.MaxSize", "the 4096-byte cookie"...).
+	What string
+}
+
+// KeySize is one session key and the size of its value in JSON.
+type KeySize struct {
+	Key  string
+	Size int
+}
+
+func (e *SizeError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "session: the session is %d bytes, over the limit of %d (%s)", e.Size, e.Limit, e.What)
+	if len(e.Largest) > 0 {
+		b.WriteString("; the largest values:")
+		for i, k := range e.Largest {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, " %q %d bytes", k.Key, k.Size)
+		}
+	}
+	return b.String()
+}
+
+// NewSizeError returns the SizeError of values, whose size is size, over
+// limit (named by what), with its largest values measured as Config.MaxSize
+// measures them. Stores that check a limit of their own use it.
+func NewSizeError(values map[string]any, size, limit int, what string) *SizeError {
+	e := &SizeError{Size: size, Limit: limit, What: what}
+	for k, v := range values {
+		n, _ := jsonLen(v, 0)
+		e.Largest = append(e.Largest, KeySize{k, n})
+	}
+	slices.SortFunc(e.Largest, func(a, b KeySize) int {
+		return cmp.Or(cmp.Compare(b.Size, a.Size), strings.Compare(a.Key, b.Key))
+	})
+	if len(e.Largest) > 5 {
+		e.Largest = e.Largest[:5]
+	}
+	return e
+}
+
+// SizeLimiter is a Store that can keep sessions only up to a size (a
+// memcached item, a cookie): the smaller of its limit and Config.MaxSize
+// applies, with the same SizeError.
+type SizeLimiter interface {
+	// MaxSessionSize is the largest session the store keeps, measured as
+	// Config.MaxSize measures it.
+	MaxSessionSize() int
+}
+
+// checkSize returns a *SizeError when data is over the limit, an
+// *EncodingError when a value cannot be encoded, and nil otherwise.
+func (m *Manager) checkSize(data map[string]any) error {
+	n, err := jsonLen(data, 0)
+	if err != nil {
+		return encodingError(data, err)
+	}
+	if n > m.maxSize {
+		return NewSizeError(data, n, m.maxSize, m.maxSizeWhat)
+	}
+	return nil
+}
+
+// jsonLen returns the length of v's JSON as Python's json.dumps writes it
+// (ASCII only, compact separators): exact for strings, integers, booleans,
+// nil, lists and maps; for a float, the longest its repr can be. Values in
+// other Go types are encoded to be measured.
+func jsonLen(v any, depth int) (int, error) {
+	if depth > pyjson.MaxDepth {
+		return 0, pyjson.ErrTooDeep
+	}
+	switch x := v.(type) {
+	case nil:
+		return 4, nil
+	case bool:
+		if x {
+			return 4, nil
+		}
+		return 5, nil
+	case string:
+		return stringLen(x)
+	case int64:
+		return intLen(x), nil
+	case int:
+		return intLen(int64(x)), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return len("-Infinity"), nil
+		}
+		return 24, nil
+	case json.Number:
+		return len(x), nil
+	case map[string]any:
+		n := 2
+		if len(x) > 1 {
+			n += len(x) - 1 // commas
+		}
+		for k, e := range x {
+			kn, err := stringLen(k)
+			if err != nil {
+				return 0, err
+			}
+			en, err := jsonLen(e, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			n += kn + 1 + en
+		}
+		return n, nil
+	case []any:
+		n := 2
+		if len(x) > 1 {
+			n += len(x) - 1
+		}
+		for _, e := range x {
+			en, err := jsonLen(e, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			n += en
+		}
+		return n, nil
+	}
+	b, err := pyjson.Marshal(v)
+	return len(b), err
+}
+
+func intLen(x int64) int {
+	var buf [20]byte
+	return len(strconv.AppendInt(buf[:0], x, 10))
+}
+
+// stringLen is the length of s as a JSON string with ensure_ascii: quotes,
+// two-byte escapes, \uXXXX for other control characters and every code
+// point above ASCII (two of them for one above U+FFFF).
+func stringLen(s string) (int, error) {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+				n += 2
+			case c < 0x20 || c == 0x7f:
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return 0, pyjson.ErrInvalidUTF8
+		}
+		if r > 0xFFFF {
+			n += 12
+		} else {
+			n += 6
+		}
+		i += size
+	}
+	return n, nil
+}
