@@ -39,14 +39,29 @@
 //	Delete        DELETE … WHERE session_key = ?
 //	Exists        SELECT 1 … WHERE session_key = ?   (expired rows count, as in Django)
 //	ClearExpired  DELETE … WHERE expire_date < now
+//	Count         SELECT COUNT(*) … WHERE expire_date > now
 //
-// Two rare cases on MySQL cost a second SELECT: a create that fails (to
-// tell a duplicate key, which becomes session.ErrKeyExists, from other
-// errors without importing the driver), and an update that reports no row
-// (to tell a vanished session, session.ErrNotFound, from a row whose values
-// did not change when the connection lacks clientFoundRows=true; the mysql
-// subpackage sets it, so there the second statement runs only for a
-// session that really is gone).
+// On MySQL, which has no ON CONFLICT DO NOTHING, a create over a taken key
+// fails; the mysql subpackage's DriverErrors reads the driver's typed error
+// (1062) and the Store returns session.ErrKeyExists, with no second
+// statement. One rare case costs a second SELECT on MySQL: an update that
+// reports no row (to tell a vanished session, session.ErrNotFound, from a
+// row whose values did not change when the connection lacks
+// clientFoundRows=true; the mysql subpackage sets it, so there the second
+// statement runs only for a session that really is gone).
+//
+// # When a statement is retried
+//
+// A write that the database rolled back as the victim of a deadlock or a
+// serialization failure is run again, up to five times, 5, 10, 15… ms
+// apart, within the context's deadline: MariaDB and MySQL errors 1213
+// (deadlock) and 1205 (lock wait timeout), PostgreSQL SQLSTATE 40001 and
+// 40P01. InnoDB's gap locks make a ClearExpired and concurrent creates
+// deadlock now and then, and the rolled-back statement is safe to repeat.
+// Which errors those are is decided by the driver subpackage from the
+// driver's typed errors (DriverErrors, registered when the subpackage is
+// imported), never from an error's text; nothing else is retried, and
+// SQLite never is.
 //
 // A create never overwrites a row, not even an expired one that
 // ClearExpired has not removed yet (Django's behaviour); an update never

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -40,6 +39,9 @@ type Options struct {
 	// time.Now. Expiry is compared with the database's own clock nowhere,
 	// so the application's clock is the only one that matters.
 	Now func() time.Time
+	// DriverErrors says what the driver's errors mean. Default: the one the
+	// dialect's driver subpackage registered (see RegisterDriverErrors).
+	DriverErrors DriverErrors
 }
 
 // Store is a session.Store on a SQL database: Django's db session engine.
@@ -50,6 +52,7 @@ type Store struct {
 	dialect Dialect
 	table   string
 	now     func() time.Time
+	errs    DriverErrors
 	// writeSem serialises the writes of this Store on SQLite, which takes
 	// one writer at a time: in-process writers queue here (honouring their
 	// context) instead of polling SQLite's busy handler.
@@ -107,7 +110,13 @@ func New(db *sql.DB, dialect Dialect, opts Options) (*Store, error) {
 	if !validTableName(table) {
 		return nil, fmt.Errorf("%w: %q", ErrInvalidTableName, table)
 	}
-	s := &Store{db: db, dialect: dialect, table: table, now: opts.Now}
+	s := &Store{db: db, dialect: dialect, table: table, now: opts.Now, errs: opts.DriverErrors}
+	if s.errs == nil {
+		s.errs = registeredDriverErrors(dialect)
+	}
+	if s.errs == nil {
+		s.errs = noDriverErrors{}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -267,7 +276,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 		return err
 	}
 	now := s.dialect.expiryArg(s.now())
-	res, err := execRetry(ctx, st, encodeData(data), s.dialect.expiryArg(expiry), key, now)
+	res, err := s.execRetry(ctx, st, encodeData(data), s.dialect.expiryArg(expiry), key, now)
 	if err != nil {
 		return fmt.Errorf("sqlstore: saving a session: %w", err)
 	}
@@ -297,14 +306,11 @@ func (s *Store) insert(ctx context.Context, key string, data []byte, expiry time
 	if err != nil {
 		return err
 	}
-	res, err := execRetry(ctx, st, key, encodeData(data), s.dialect.expiryArg(expiry))
+	res, err := s.execRetry(ctx, st, key, encodeData(data), s.dialect.expiryArg(expiry))
 	if err != nil {
-		if s.dialect == MySQL {
-			// The driver's duplicate-key error (1062) is not visible without
-			// importing it: ask the table instead.
-			if taken, err2 := s.exists(ctx, stmtExists, key); err2 == nil && taken {
-				return fmt.Errorf("sqlstore: creating session: %w (%v)", session.ErrKeyExists, err)
-			}
+		if s.errs.Duplicate(err) {
+			// MySQL has no ON CONFLICT DO NOTHING: its INSERT fails.
+			return fmt.Errorf("sqlstore: creating session: %w (%v)", session.ErrKeyExists, err)
 		}
 		return fmt.Errorf("sqlstore: creating a session: %w", err)
 	}
@@ -331,7 +337,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := execRetry(ctx, st, key); err != nil {
+	if _, err := s.execRetry(ctx, st, key); err != nil {
 		return fmt.Errorf("sqlstore: deleting a session: %w", err)
 	}
 	return nil
@@ -382,7 +388,7 @@ func (s *Store) ClearExpiredCount(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := execRetry(ctx, st, s.dialect.expiryArg(s.now()))
+	res, err := s.execRetry(ctx, st, s.dialect.expiryArg(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: clearing expired sessions: %w", err)
 	}
@@ -472,14 +478,15 @@ func (s *Store) unlockWrite() {
 // again before its error is returned.
 const maxRetries = 5
 
-// execRetry runs st, and runs it again when the database chose it as the
-// victim of a deadlock or a serialization failure (InnoDB's gap locks make
-// a DELETE of expired rows and concurrent INSERTs deadlock now and then;
-// the statement is safe to repeat, as the database rolled it back).
-func execRetry(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
+// execRetry runs st, and runs it again when the driver's errors say the
+// database chose it as the victim of a deadlock or a serialization failure
+// (InnoDB's gap locks make a DELETE of expired rows and concurrent INSERTs
+// deadlock now and then; the statement is safe to repeat, as the database
+// rolled it back).
+func (s *Store) execRetry(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := st.ExecContext(ctx, args...)
-		if err == nil || attempt == maxRetries || !transient(err) {
+		if err == nil || attempt == maxRetries || !s.errs.Retryable(err) {
 			return res, err
 		}
 		t := time.NewTimer(time.Duration(attempt+1) * 5 * time.Millisecond)
@@ -490,18 +497,4 @@ func execRetry(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, erro
 		case <-t.C:
 		}
 	}
-}
-
-// transient reports whether err is a deadlock or serialization failure that
-// the database rolled back: SQLSTATE 40001 or 40P01 (PostgreSQL's pgconn
-// errors expose SQLState), or MySQL's errors 1213 and 1205, recognised by
-// their text so that this package imports no driver.
-func transient(err error) bool {
-	var coded interface{ SQLState() string }
-	if errors.As(err, &coded) {
-		code := coded.SQLState()
-		return code == "40001" || code == "40P01"
-	}
-	msg := err.Error()
-	return strings.HasPrefix(msg, "Error 1213") || strings.HasPrefix(msg, "Error 1205")
 }
