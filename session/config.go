@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,6 +170,15 @@ func (c Config) withDefaults() (Config, error) {
 		if len(k) == 0 {
 			return c, configError("FallbackKeys[%d] is empty", i)
 		}
+	}
+	// The Manager keeps keys of its own: the caller's slices may change.
+	c.SecretKey = bytes.Clone(c.SecretKey)
+	if c.FallbackKeys != nil {
+		fb := make([][]byte, len(c.FallbackKeys))
+		for i, k := range c.FallbackKeys {
+			fb[i] = bytes.Clone(k)
+		}
+		c.FallbackKeys = fb
 	}
 	if c.CookieName == "" {
 		c.CookieName = DefaultCookieName

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -80,8 +81,20 @@ func New(store Store, cfg Config) (*Manager, error) {
 	return m, nil
 }
 
-// Config returns the Manager's configuration, with every default filled in.
-func (m *Manager) Config() Config { return m.cfg }
+// Config returns a copy of the Manager's configuration, with every default
+// filled in. Its SecretKey and FallbackKeys are copies too: changing them
+// does not change the keys the Manager signs with.
+func (m *Manager) Config() Config {
+	c := m.cfg
+	c.SecretKey = bytes.Clone(c.SecretKey)
+	if c.FallbackKeys != nil {
+		c.FallbackKeys = make([][]byte, len(m.cfg.FallbackKeys))
+		for i, k := range m.cfg.FallbackKeys {
+			c.FallbackKeys[i] = bytes.Clone(k)
+		}
+	}
+	return c
+}
 
 // Store returns the Manager's Store.
 func (m *Manager) Store() Store { return m.store }

@@ -250,3 +250,29 @@ func TestChangesAfterTheResponseWentOut(t *testing.T) {
 		}
 	})
 }
+
+func TestConfigReturnsACopyOfTheKeys(t *testing.T) {
+	key := append([]byte(nil), testSecret...)
+	m, err := session.New(memory.New(memory.Options{}), session.Config{SecretKey: key, FallbackKeys: [][]byte{[]byte("old key")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.Open(context.Background(), "")
+	s.Set("a", 1)
+	if err := s.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Config()
+	for i := range c.SecretKey {
+		c.SecretKey[i] = 'x'
+	}
+	c.FallbackKeys[0][0] = 'x'
+	if string(m.Config().SecretKey) != string(testSecret) || string(m.Config().FallbackKeys[0]) != "old key" {
+		t.Fatal("changing the copy changed the Manager's keys")
+	}
+	// The caller's own slice is not the Manager's either.
+	key[0] = 'y'
+	if string(m.Config().SecretKey) != string(testSecret) {
+		t.Error("changing the caller's key slice changed the Manager's key")
+	}
+}
