@@ -279,7 +279,7 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user User)
 	if user == nil || user.ID() == "" {
 		return ErrBadUser
 	}
-	s := session.FromRequest(r)
+	s, _ := session.FromContext(r.Context())
 	if s == nil && a.signer == nil {
 		return ErrNoSession
 	}
@@ -337,7 +337,7 @@ func (a *Authenticator) loginCookieOptions() cookie.Options {
 // doing everything else.
 func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 	var err error
-	s := session.FromRequest(r)
+	s, _ := session.FromContext(r.Context())
 	if s != nil {
 		if e := s.Flush(r.Context()); e != nil {
 			err = fmt.Errorf("auth: logout: %w", e)
@@ -360,7 +360,7 @@ func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 // resolve finds the request's user from the session, as Django's get_user
 // does. It returns "" and a nil user for an anonymous request.
 func (a *Authenticator) resolve(r *http.Request) (id string, user User, err error) {
-	s := session.FromRequest(r)
+	s, _ := session.FromContext(r.Context())
 	if s == nil {
 		return "", nil, nil
 	}

@@ -74,11 +74,23 @@ func (st *requestState) session() *Session {
 }
 
 // FromRequest returns the Session of r, a request handled inside
-// Manager.Middleware, or nil when r did not go through the middleware.
+// Manager.Middleware. It panics when r did not go through the middleware:
+// that is a programming error, caught on the first request, with a message
+// that says how to fix it (the one panic of this package, as net/http
+// panics on a misused ServeMux). Code that may run without the middleware
+// uses FromContext, which reports whether there is a session.
 func FromRequest(r *http.Request) *Session {
-	s, _ := FromContext(r.Context())
+	s, ok := FromContext(r.Context())
+	if !ok {
+		panic(errNoMiddleware)
+	}
 	return s
 }
+
+// errNoMiddleware is FromRequest's panic value.
+var errNoMiddleware = errors.New("session: FromRequest: this request did not pass through the session middleware; " +
+	"wrap the handler with it (http.ListenAndServe(addr, manager.Middleware(mux))), outside any middleware or handler that calls FromRequest " +
+	"(auth's Middleware and LoginRequired go inside it: manager.Middleware(authenticator.Middleware(mux)))")
 
 // FromContext returns the Session carried by ctx (a request's context
 // inside Manager.Middleware) and whether there is one.

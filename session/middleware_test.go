@@ -1003,10 +1003,19 @@ func TestSessionSharedByGoroutinesOfOneRequest(t *testing.T) {
 
 func TestFromRequestOutsideMiddleware(t *testing.T) {
 	r, _ := http.NewRequest("GET", "/", nil)
-	if s := session.FromRequest(r); s != nil {
-		t.Fatalf("FromRequest = %v, want nil", s)
-	}
-	if _, ok := session.FromContext(context.Background()); ok {
+	func() {
+		defer func() {
+			msg := fmt.Sprint(recover())
+			for _, want := range []string{"did not pass through the session middleware", "Middleware(mux)"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("FromRequest's panic %q does not say %q", msg, want)
+				}
+			}
+		}()
+		session.FromRequest(r)
+		t.Error("FromRequest outside the middleware did not panic")
+	}()
+	if s, ok := session.FromContext(r.Context()); ok || s != nil {
 		t.Fatal("FromContext found a session in an empty context")
 	}
 }
