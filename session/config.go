@@ -180,62 +180,8 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		c.FallbackKeys = fb
 	}
-	if c.CookieName == "" {
-		c.CookieName = DefaultCookieName
-	}
-	if err := cookie.ValidName(c.CookieName); err != nil {
-		if errors.Is(err, cookie.ErrReservedName) {
-			return c, configError("CookieName %q is a reserved cookie attribute name", c.CookieName)
-		}
-		return c, configError("CookieName %q has a byte that is not allowed in a cookie name (only letters, digits and !#$%%&'*+-.^_`|~)", c.CookieName)
-	}
-	if c.CookieAge < 0 {
-		return c, configError("CookieAge %v is negative", c.CookieAge)
-	}
-	c.CookieAge = c.CookieAge.Truncate(time.Second)
-	if c.CookieAge == 0 {
-		c.CookieAge = DefaultCookieAge
-	}
-	if c.CookiePath == "" {
-		c.CookiePath = DefaultCookiePath
-	}
-	for _, a := range []struct{ name, v string }{{"CookiePath", c.CookiePath}, {"CookieDomain", c.CookieDomain}} {
-		if strings.ContainsAny(a.v, " \t") {
-			// Browsers cut an attribute at white space; package cookie
-			// only refuses control characters and ';'.
-			return c, configError("%s %q: white space is not allowed", a.name, a.v)
-		}
-	}
-	switch c.CookieSameSite {
-	case 0:
-		c.CookieSameSite = http.SameSiteLaxMode
-	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
-	case http.SameSiteNoneMode:
-		if !c.CookieSecure {
-			return c, configError("CookieSameSite None requires CookieSecure (browsers reject SameSite=None cookies without Secure)")
-		}
-	default:
-		return c, configError("CookieSameSite %d is not one of the http.SameSite constants", c.CookieSameSite)
-	}
-	if c.CookiePartitioned && !c.CookieSecure {
-		return c, configError("CookiePartitioned requires CookieSecure")
-	}
-	lower := strings.ToLower(c.CookieName)
-	switch {
-	case strings.HasPrefix(lower, "__host-"):
-		if !c.CookieSecure {
-			return c, configError("CookieName %q has the __Host- prefix: CookieSecure must be true", c.CookieName)
-		}
-		if c.CookiePath != "/" {
-			return c, configError("CookieName %q has the __Host- prefix: CookiePath must be \"/\"", c.CookieName)
-		}
-		if c.CookieDomain != "" {
-			return c, configError("CookieName %q has the __Host- prefix: CookieDomain must be empty", c.CookieName)
-		}
-	case strings.HasPrefix(lower, "__secure-"):
-		if !c.CookieSecure {
-			return c, configError("CookieName %q has the __Secure- prefix: CookieSecure must be true", c.CookieName)
-		}
+	if err := c.cookieDefaults(); err != nil {
+		return c, err
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -255,6 +201,68 @@ func (c Config) withDefaults() (Config, error) {
 		return c, configError("MaxSize %d is over MaxSizeLimit (%d), the most the reading side decodes", c.MaxSize, MaxSizeLimit)
 	}
 	return c, nil
+}
+
+// cookieDefaults fills in and checks the cookie settings.
+func (c *Config) cookieDefaults() error {
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if err := cookie.ValidName(c.CookieName); err != nil {
+		if errors.Is(err, cookie.ErrReservedName) {
+			return configError("CookieName %q is a reserved cookie attribute name", c.CookieName)
+		}
+		return configError("CookieName %q has a byte that is not allowed in a cookie name (only letters, digits and !#$%%&'*+-.^_`|~)", c.CookieName)
+	}
+	if c.CookieAge < 0 {
+		return configError("CookieAge %v is negative", c.CookieAge)
+	}
+	c.CookieAge = c.CookieAge.Truncate(time.Second)
+	if c.CookieAge == 0 {
+		c.CookieAge = DefaultCookieAge
+	}
+	if c.CookiePath == "" {
+		c.CookiePath = DefaultCookiePath
+	}
+	for _, a := range []struct{ name, v string }{{"CookiePath", c.CookiePath}, {"CookieDomain", c.CookieDomain}} {
+		if strings.ContainsAny(a.v, " \t") {
+			// Browsers cut an attribute at white space; package cookie
+			// only refuses control characters and ';'.
+			return configError("%s %q: white space is not allowed", a.name, a.v)
+		}
+	}
+	switch c.CookieSameSite {
+	case 0:
+		c.CookieSameSite = http.SameSiteLaxMode
+	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !c.CookieSecure {
+			return configError("CookieSameSite None requires CookieSecure (browsers reject SameSite=None cookies without Secure)")
+		}
+	default:
+		return configError("CookieSameSite %d is not one of the http.SameSite constants", c.CookieSameSite)
+	}
+	if c.CookiePartitioned && !c.CookieSecure {
+		return configError("CookiePartitioned requires CookieSecure")
+	}
+	lower := strings.ToLower(c.CookieName)
+	switch {
+	case strings.HasPrefix(lower, "__host-"):
+		if !c.CookieSecure {
+			return configError("CookieName %q has the __Host- prefix: CookieSecure must be true", c.CookieName)
+		}
+		if c.CookiePath != "/" {
+			return configError("CookieName %q has the __Host- prefix: CookiePath must be \"/\"", c.CookieName)
+		}
+		if c.CookieDomain != "" {
+			return configError("CookieName %q has the __Host- prefix: CookieDomain must be empty", c.CookieName)
+		}
+	case strings.HasPrefix(lower, "__secure-"):
+		if !c.CookieSecure {
+			return configError("CookieName %q has the __Secure- prefix: CookieSecure must be true", c.CookieName)
+		}
+	}
+	return nil
 }
 
 // cookieTemplate returns the session cookie's template: package cookie

@@ -186,3 +186,70 @@ func parseISOTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, errISOTime
 }
+
+// SetExpiry sets the session to expire after seconds of inactivity
+// (Django's set_expiry(int)): every save pushes the expiry back to the full
+// amount, and the cookie gets that Max-Age. SetExpiry(BrowserClose), that
+// is 0, makes the cookie last until the browser closes while the record
+// keeps the default age; a negative value expires the session at once.
+// The value is stored as an integer under ExpiryKey, as Django stores it.
+func (s *Session) SetExpiry(seconds int) {
+	s.Set(ExpiryKey, int64(seconds))
+}
+
+// SetExpiryTime sets the session to expire at t (Django's
+// set_expiry(datetime)). It is stored under ExpiryKey as an ISO-8601 string
+// to the microsecond, as Django 5 stores it (Django 3.2 cannot read it).
+func (s *Session) SetExpiryTime(t time.Time) {
+	s.Set(ExpiryKey, formatISOTime(t))
+}
+
+// SetExpiryDuration sets the session to expire d from now (Django's
+// set_expiry(timedelta)): the moment is fixed now and stored as
+// SetExpiryTime stores it; later saves do not push it back.
+func (s *Session) SetExpiryDuration(d time.Duration) {
+	s.SetExpiryTime(s.m.now().Add(d))
+}
+
+// SetExpiryDefault removes the session's own expiry so that the global
+// policy applies again: Config.CookieAge and Config.ExpireAtBrowserClose
+// (Django's set_expiry(None)).
+func (s *Session) SetExpiryDefault() {
+	s.Delete(ExpiryKey)
+}
+
+func (s *Session) expiryLocked(now time.Time) expiry {
+	v, ok := s.data.m[ExpiryKey]
+	return computeExpiry(v, ok, now, s.m.cfg.CookieAge, s.m.cfg.ExpireAtBrowserClose)
+}
+
+// ExpiryAge returns how long the session lives from now, in whole seconds
+// (Django's get_expiry_age()): the seconds given to SetExpiry, the time
+// left until the moment given to SetExpiryTime or SetExpiryDuration
+// (negative once it has passed), or Config.CookieAge.
+func (s *Session) ExpiryAge() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return time.Duration(s.expiryLocked(s.m.now()).age) * time.Second
+}
+
+// ExpiryDate returns when the session's record expires if it is saved now
+// (Django's get_expiry_date()).
+func (s *Session) ExpiryDate() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return s.expiryLocked(s.m.now()).date
+}
+
+// ExpireAtBrowserClose reports whether the session cookie lasts only until
+// the browser closes (Django's get_expire_at_browser_close()): true after
+// SetExpiry(BrowserClose), false after any other SetExpiry form, and
+// Config.ExpireAtBrowserClose otherwise.
+func (s *Session) ExpireAtBrowserClose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLocked()
+	return s.expiryLocked(s.m.now()).browserClose
+}
