@@ -16,9 +16,9 @@
 //	if err := a.Login(w, r, user); err != nil { ... }
 //	a.RedirectAfterLogin(w, r, "/")
 //
-// The seed project's login cookie form is also there (CookieLoginRequired):
-// a signed cookie, so that a cookie typed into the browser by hand logs
-// nobody in.
+// A login cookie form is also there (CookieLoginRequired, a common
+// "login_auth" decorator of Django tutorials, done safely): a signed
+// cookie, so that a cookie typed into the browser by hand logs nobody in.
 package auth
 
 import (
@@ -607,8 +607,8 @@ func (a *Authenticator) LoginRequired(next http.Handler) http.Handler {
 	})
 }
 
-// CookieLoginRequired returns next wrapped with the seed project's
-// login_auth decorator, done safely: a request carrying a valid signed
+// CookieLoginRequired returns next wrapped with a login_auth decorator of
+// the cookie form, done safely: a request carrying a valid signed
 // login cookie (Config.LoginCookie, younger than LoginCookieMaxAge) reaches
 // next; any other gets RedirectToLogin's response. A cookie typed by hand
 // (is_login=1) or altered in any byte is not valid.

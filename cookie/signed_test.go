@@ -11,7 +11,7 @@ import (
 	"github.com/djsession/djsession/signing"
 )
 
-// The secret of the Django oracle's examples (BEHAVIOUR.md 2.1, ORACLE.md).
+// The secret of the Django examples these vectors come from.
 var testSecret = []byte("django-insecure-test-key")
 
 // signedRequest returns a request carrying the cookie exactly as a browser

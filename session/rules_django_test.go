@@ -32,25 +32,20 @@ import (
 const rulesNow = 1700000000
 
 // The decisions that explain where this library deliberately differs from
-// Django 3.2, quoted from DESIGN.md ("Decisions that carry the quality" and
-// "Decisions where the sources disagree"), docs/compatibility.md and the
-// "Where Go differs" list of docs/django-users.md.
+// Django 3.2, each quoted from its row in docs/compatibility.md.
 const (
 	whyCacheControl = `docs/compatibility.md "responses that set the session cookie | ` +
 		"`Cache-Control: private, no-store` unless the handler set something at least as strict\" " +
 		`(a Set-Cookie that deletes the cookie is one too; Django 3.2 never touches Cache-Control)`
-	whyNo5xx = `DESIGN.md decision 2 "Save only when needed": "never on a 5xx response"; ` +
-		`DESIGN.md/docs/compatibility.md "save on 5xx | never on any 5xx (current Django); 3.2 skips only 500"`
-	whyNoSecondSave = `DESIGN.md decision 2 "Save only when needed (must)": a session written by ` +
-		`CycleKey or Save and not modified since is not written again (Django 3.2 saves it a second time)`
-	whyKeyCheck = `docs/django-users.md "Where Go differs": "Keys are checked before any store call: ` +
-		`8 to 64 characters of [a-z0-9] (Django makes 32; it accepts any 8 or more)"; DESIGN.md ` +
-		`"unknown or invalid session cookie | no store write, no new session cookie; the cookie is deleted as Django deletes it"`
+	whyNo5xx        = `docs/compatibility.md "save on 5xx | never on any 5xx (current Django); 3.2 skips only 500"`
+	whyNoSecondSave = `docs/compatibility.md "a session saved during the request and not changed since | not written again"`
+	whyKeyCheck     = `docs/compatibility.md "unknown or invalid session cookie | never adopted, no store write"; ` +
+		`a malformed cookie is deleted even when the handler never reads the session`
 	whyClearUnknown = `docs/compatibility.md "` + "`Clear()`" + ` on an unknown key | a new session (Django answers 400)"`
-	whyVaryOnError  = `DESIGN.md decision 3 "Vary: Cookie (must) on any response whose session was accessed": ` +
-		`the ErrorHandler's 400 keeps it; Django's exception handler answers with a new response, without it`
-	whyDeleteSecure = `docs/django-users.md "Where Go differs": "The delete cookie also carries Secure when ` +
-		`CookieSecure is set." (manager.go buildCookieParts; not listed in DESIGN.md or docs/compatibility.md)`
+	whyVaryOnError  = `docs/compatibility.md "Vary: Cookie on the error handler's response | kept"`
+	whyDeleteSecure = `docs/compatibility.md "the line that deletes a Secure session cookie | carries Secure too"`
+	whySaveSends    = `docs/compatibility.md "an explicit Save of an unmodified session | saved, and its cookie sent"`
+	whyFlushDeletes = `docs/compatibility.md "Flush of a cookie's key that names no record | a Store.Delete of that key"`
 )
 
 // rulesDiff is an expected difference: on field, Django 3.2 gives django and
@@ -170,16 +165,11 @@ func rulesTable() []rulesRow {
 				{"writes", "update,update", "update", whyNoSecondSave},
 				privateNoStore("absent"),
 			}},
-		// UNEXPLAINED: Django 3.2 saves on save() but sends no cookie (the
-		// session is not modified); Go sends the cookie of a session saved
-		// during the request. Session.Save's doc comment says so ("its
-		// cookie is still sent"), but no decision in DESIGN.md,
-		// docs/compatibility.md or docs/django-users.md lists it.
 		{name: "an explicit save() of an unmodified session",
 			sc: djangotest.RulesScenario{Cookie: "valid", Actions: rulesActions(readA, saveNow)},
 			diffs: []rulesDiff{
-				{"cookie", noCookie, setRequest, "UNEXPLAINED: Session.Save's doc only"},
-				{"Cache-Control", "absent", "private, no-store", "UNEXPLAINED: follows from the cookie above; " + whyCacheControl},
+				{"cookie", noCookie, setRequest, whySaveSends},
+				{"Cache-Control", "absent", "private, no-store", whyCacheControl},
 			}},
 
 		// SESSION_SAVE_EVERY_REQUEST.
@@ -246,15 +236,10 @@ func rulesTable() []rulesRow {
 		{name: "an unknown key that is written is replaced by a new key",
 			sc:    djangotest.RulesScenario{Cookie: "unknown", Actions: rulesActions(setB)},
 			diffs: []rulesDiff{privateNoStore("absent")}},
-		// UNEXPLAINED: Django's delete() looks the row up and issues no
-		// DELETE for a key it does not have; Go's Flush calls Store.Delete
-		// with the cookie's key without loading it. DESIGN.md's "unknown or
-		// invalid session cookie | no store write" says otherwise; the
-		// store's content is the same either way.
 		{name: "an unknown key that is flushed is deleted",
 			sc: djangotest.RulesScenario{Cookie: "unknown", Actions: rulesActions(flush)},
 			diffs: []rulesDiff{
-				{"writes", "none", "delete", "UNEXPLAINED: a Store.Delete of the unknown key"},
+				{"writes", "none", "delete", whyFlushDeletes},
 				privateNoStore("absent"),
 			}},
 		{name: "an unknown key that is cleared",

@@ -16,7 +16,7 @@ import (
 )
 
 // referenceSignature computes Django's Signer.signature the long way, as
-// BEHAVIOUR.md 1.1-1.2 states it, to check the cached fast path against.
+// Django's signing.Signer computes it, to check the cached fast path against.
 func referenceSignature(newHash func() hash.Hash, key []byte, salt, value string) string {
 	k := newHash()
 	k.Write([]byte(salt + "signer"))

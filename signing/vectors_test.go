@@ -181,7 +181,7 @@ func checkUnsignCookie(t *testing.T, v vector, f map[string]string, secret []byt
 	switch {
 	case v.Name == "unsign-cookie-legacy-sha1":
 		// Django 3.2 still accepts a SHA-1 signature; Django 4.0 and this
-		// package do not (DESIGN.md: 3.2-only vectors are expected to fail).
+		// package do not (docs/compatibility.md: 3.2's legacy sha1 signatures are rejected).
 		if !errors.Is(err, ErrBadSignature) || errors.Is(err, ErrExpired) {
 			t.Fatalf("legacy SHA-1 signature: Unsign = %q, %v; want ErrBadSignature", got, err)
 		}

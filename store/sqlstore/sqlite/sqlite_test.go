@@ -48,7 +48,7 @@ func TestClosedDB(t *testing.T) {
 }
 
 // TestTableIsDjangos compares the schema SQLite keeps with what Django 3.2's
-// migration creates (verified against Django: see BEHAVIOUR.md 7.1).
+// migration creates (verified against Django's sessions.0001_initial migration).
 func TestTableIsDjangos(t *testing.T) {
 	db := open(t)
 	s, err := sqlite.New(db, sqlstore.Options{})
