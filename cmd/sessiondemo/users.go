@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/djsession/djsession/auth"
-	"github.com/djsession/djsession/internal/djpassword"
+	"github.com/djsession/djsession/auth/hashers"
 )
 
 // demoUser is a row of the in-memory user table. Password is the Django
@@ -71,10 +71,10 @@ func (db *userDB) authenticate(username, password string) *demoUser {
 	u, ok := db.byName[username]
 	db.mu.RUnlock()
 	if !ok {
-		djpassword.Check(password, dummyHash)
+		hashers.Check(password, dummyHash)
 		return nil
 	}
-	if good, err := djpassword.Check(password, u.Password); err != nil || !good {
+	if good, err := hashers.Check(password, u.Password); err != nil || !good {
 		return nil
 	}
 	c := *u
