@@ -5,16 +5,34 @@
 // the same login), the session auth hash that ends other sessions when a
 // password changes, and safe ?next= redirects (IsSafeRedirect, SafeNext).
 //
-// A typical setup:
+// A typical setup, with sessions a session.Manager, lookupUser the
+// application's func(ctx, id) (auth.User, error) and accountPage an
+// http.Handler:
 //
-//	a, err := auth.New(auth.Config{SecretKey: key, LoginURL: "/login/", LookupUser: users.Lookup})
+//	a, err := auth.New(auth.Config{SecretKey: key, LoginURL: "/login/", LookupUser: lookupUser})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	mux.Handle("/account/", a.LoginRequired(accountPage))
-//	handler := sessions.Middleware(a.Middleware(mux))
+//	log.Fatal(http.ListenAndServe(":8000", sessions.Middleware(a.Middleware(mux))))
 //
-// and, in the login view, after checking the password:
+// In the login view, after checking the password (package auth/hashers
+// checks Django's password hashes):
 //
-//	if err := a.Login(w, r, user); err != nil { ... }
-//	a.RedirectAfterLogin(w, r, "/")
+//	if err := a.Login(w, r, user); err != nil {
+//		http.Error(w, "the session could not be saved", http.StatusInternalServerError)
+//		return
+//	}
+//	a.RedirectAfterLogin(w, r, "/") // to ?next= when it is safe, else to "/"
+//
+// In the password change view, after storing the new password, so that
+// this session carries on and the user's other sessions end (Django's
+// update_session_auth_hash):
+//
+//	if err := a.UpdateSessionAuthHash(w, r, user); err != nil {
+//		http.Error(w, "the session could not be saved", http.StatusInternalServerError)
+//		return
+//	}
 //
 // The seed project's login cookie form is also there (CookieLoginRequired):
 // a signed cookie, so that a cookie typed into the browser by hand logs

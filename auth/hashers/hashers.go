@@ -15,15 +15,29 @@
 // bcrypt, scrypt, the unsalted legacy ones) are not read: Check returns
 // ErrUnknownAlgorithm for them.
 //
-// Checking a password against a row of auth_user:
+// Checking a password against the auth_user table of a Django site, and
+// hashing it again when Django would:
 //
-//	ok, err := hashers.Check(form.Password, row.Password)
-//	if err != nil || !ok {
-//		// a wrong password (err == nil), or a hash this package cannot read
-//	}
-//	if ok && hashers.MustUpdate(row.Password, hashers.DefaultIterations) {
-//		// hash it again, as Django does on a successful login
-//		row.Password, err = hashers.Make(form.Password, hashers.DefaultIterations)
+//	func checkPassword(ctx context.Context, db *sql.DB, username, password string) (bool, error) {
+//		var stored string
+//		err := db.QueryRowContext(ctx, "SELECT password FROM auth_user WHERE username = $1", username).Scan(&stored)
+//		if err != nil {
+//			return false, err // sql.ErrNoRows for an unknown user
+//		}
+//		ok, err := hashers.Check(password, stored)
+//		if err != nil || !ok {
+//			return false, err // a wrong password (err == nil), or a hash this package cannot read
+//		}
+//		if hashers.MustUpdate(stored, hashers.DefaultIterations) {
+//			again, err := hashers.Make(password, hashers.DefaultIterations)
+//			if err == nil {
+//				_, err = db.ExecContext(ctx, "UPDATE auth_user SET password = $1 WHERE username = $2", again, username)
+//			}
+//			if err != nil {
+//				log.Printf("storing a new hash for %s: %v", username, err) // the login still succeeds
+//			}
+//		}
+//		return true, nil
 //	}
 //
 // The password is hashed as its UTF-8 bytes, as Django does; the empty
