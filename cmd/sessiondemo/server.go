@@ -285,8 +285,8 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 
 // page is what every template gets.
 type page struct {
-	Here     string // the nav entry to highlight
-	User     string // the signed-in username, or ""
+	Here     string    // the nav entry to highlight
+	User     string    // the signed-in username, or ""
 	Messages []message // popped from the session by render unless set
 	Engine   string
 	Storage  string // how the engine keeps the data, for the footer
