@@ -139,7 +139,7 @@ func TestFooterSaysHowTheEngineKeepsTheData(t *testing.T) {
 
 func TestPasswordChange(t *testing.T) {
 	d := newDemo(t, config{Engine: "memory"})
-	d.srv.users.iterations = 1000 // keep the test quick
+	d.srv.users.setIterations(1000) // keep the test quick
 	here, elsewhere := d.client(), d.client()
 	d.login(here, "alice", "wonderland", "")
 	d.login(elsewhere, "alice", "wonderland", "")

@@ -1,8 +1,10 @@
 // Command sessiondemo is the djsession demo site: a login form with a
-// protected page reached through ?next=, a session page (visit counter,
-// keys and values, SetExpiry, Flush, CycleKey) and a cookie playground
-// (plain and signed cookies with every option, and the exact Set-Cookie
-// header the server sends).
+// protected page reached through ?next=, a password change that keeps the
+// browser signed in and ends the user's other sessions, a session page
+// (visit counter, keys and values, SetExpiry, Flush, CycleKey) and a
+// cookie playground (plain and signed cookies with every option, and the
+// exact Set-Cookie header the server sends). Each action answers with a
+// redirect and leaves its message in the session, shown once.
 //
 // Run it from the repository root:
 //

@@ -373,7 +373,7 @@ type cookieForm struct {
 	Signed, HTTPOnly, Secure, Partitioned                      bool
 }
 
-type cookieRow struct{ Name, Value string }
+type cookieRow struct{ Name, Value, Note string }
 
 type cookiesData struct {
 	Form    cookieForm
@@ -395,13 +395,14 @@ func (s *server) cookiesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []cookieRow
 	for name, value := range cookie.All(r) {
+		note := ""
 		switch name {
 		case s.sess.Config().CookieName:
-			value = maskKey(value) + " (the HttpOnly session cookie)"
+			value, note = maskKey(value), "the HttpOnly session cookie"
 		case loginCookie:
-			value = maskKey(value) + " (the HttpOnly signed login cookie)"
+			value, note = maskKey(value), "the HttpOnly signed login cookie"
 		}
-		rows = append(rows, cookieRow{name, value})
+		rows = append(rows, cookieRow{name, value, note})
 	}
 	slices.SortFunc(rows, func(a, b cookieRow) int { return strings.Compare(a.Name, b.Name) })
 	s.render(w, r, http.StatusOK, "cookies", page{Here: "cookies", Messages: msgs, D: cookiesData{Form: form, Cookies: rows}})

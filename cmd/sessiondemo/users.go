@@ -101,7 +101,10 @@ func (db *userDB) recordLogin(id string, now time.Time) {
 // changePassword stores a new Django hash of password for the user and
 // returns the user as it now is.
 func (db *userDB) changePassword(id, password string) (*demoUser, error) {
-	hash, err := hashers.Make(password, db.iterations)
+	db.mu.RLock()
+	n := db.iterations
+	db.mu.RUnlock()
+	hash, err := hashers.Make(password, n)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +117,14 @@ func (db *userDB) changePassword(id, password string) (*demoUser, error) {
 	u.Password, u.Plain = hash, ""
 	c := *u
 	return &c, nil
+}
+
+// setIterations sets the PBKDF2 count of the hashes changePassword makes
+// (tests make it small).
+func (db *userDB) setIterations(n int) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.iterations = n
 }
 
 // credentials returns the demo accounts for the pages: the password to
