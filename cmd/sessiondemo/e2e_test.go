@@ -428,4 +428,57 @@ func TestInChromium(t *testing.T) {
 			t.Errorf("the session that changed the password was sent to %s", got)
 		}
 	})
+
+	t.Run("the pages say what happened and nothing a URL can forge", func(t *testing.T) {
+		ctx := e.tab(t)
+		count := func(sel string) int {
+			return runT(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+sel+`').length`))
+		}
+		for _, forged := range []string{"/session/?done=flush", "/?logged_out=1", "/cookies/?done=set"} {
+			e.do(t, ctx, chromedp.Navigate(e.base+forged))
+			if n := count(".msg.success, .msg.error"); n != 0 {
+				t.Errorf("%s shows %d messages", forged, n)
+			}
+		}
+		// ExpiryAge in seconds, as Django's get_expiry_age, with the mode.
+		e.do(t, ctx, chromedp.Navigate(e.base+"/session/"))
+		if got := e.text(t, ctx, "expiry-age"); got != "1209600" {
+			t.Errorf("ExpiryAge shows %q, want 1209600 (seconds)", got)
+		}
+		if got := e.text(t, ctx, "expiry-mode"); !strings.Contains(got, "default policy") {
+			t.Errorf("the expiry mode reads %q", got)
+		}
+		if got := e.text(t, ctx, "items-count"); got != "(1 key)" {
+			t.Errorf("the item count reads %q, want (1 key)", got)
+		}
+		// The footer of the SQLite engine.
+		if got := e.text(t, ctx, "storage-note"); !strings.Contains(got, "django_session") || !strings.Contains(got, "signed JSON format") {
+			t.Errorf("the footer says %q", got)
+		}
+		// "Welcome back" only for a returning user.
+		first := e.srv.users.lastLogin("1").IsZero()
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		e.login(t, ctx, "alice", "wonderland")
+		want := map[bool]string{true: "Welcome, alice", false: "Welcome back, alice"}[first]
+		if title := e.text(t, ctx, "private-title"); title != want {
+			t.Errorf("alice (logged in before: %v) is greeted %q, want %q", !first, title, want)
+		}
+		e.submit(t, ctx, "logout")
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		e.login(t, ctx, "alice", "wonderland")
+		if title := e.text(t, ctx, "private-title"); title != "Welcome back, alice" {
+			t.Errorf("alice, back for another login, is greeted %q", title)
+		}
+		// A GET of the logout URL: 405 and a hint, and no logout.
+		res, err := chromedp.RunResponse(ctx, chromedp.Navigate(e.base+"/accounts/logout/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != 405 || !strings.Contains(runT(t, ctx, chromedp.Evaluate[string](`document.body.textContent`)), "Log out button") {
+			t.Errorf("GET /accounts/logout/: %d", res.Status)
+		}
+		if who := e.text(t, ctx, "who"); !strings.Contains(who, "alice") {
+			t.Errorf("a GET of the logout URL logged out: %q", who)
+		}
+	})
 }

@@ -119,6 +119,16 @@ func (db *userDB) changePassword(id, password string) (*demoUser, error) {
 	return &c, nil
 }
 
+// lastLogin returns the user's last_login (zero before the first login).
+func (db *userDB) lastLogin(id string) time.Time {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if u, ok := db.byID[id]; ok {
+		return u.LastLogin
+	}
+	return time.Time{}
+}
+
 // setIterations sets the PBKDF2 count of the hashes changePassword makes
 // (tests make it small).
 func (db *userDB) setIterations(n int) {
