@@ -195,7 +195,7 @@ func TestSessionPage(t *testing.T) {
 		return d.do(c, "GET", r.header.Get("Location"), nil)
 	}
 	body := post(url.Values{"action": {"set"}, "key": {"n"}, "value": {"1.0"}, "json": {"1"}}).body
-	if !strings.Contains(body, "<code>1.0</code>") {
+	if !strings.Contains(body, `<code class="long">1.0</code>`) {
 		t.Error("a float 1.0 set as JSON does not show as 1.0")
 	}
 	if !strings.Contains(body, `id="expiry-age">1209600<`) || !strings.Contains(body, "the default policy: SESSION_COOKIE_AGE, 1209600 seconds") {
