@@ -5,16 +5,34 @@
 // the same login), the session auth hash that ends other sessions when a
 // password changes, and safe ?next= redirects (IsSafeRedirect, SafeNext).
 //
-// A typical setup:
+// A typical setup, with sessions a session.Manager, lookupUser the
+// application's func(ctx, id) (auth.User, error) and accountPage an
+// http.Handler:
 //
-//	a, err := auth.New(auth.Config{SecretKey: key, LoginURL: "/login/", LookupUser: users.Lookup})
+//	a, err := auth.New(auth.Config{SecretKey: key, LoginURL: "/login/", LookupUser: lookupUser})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	mux.Handle("/account/", a.LoginRequired(accountPage))
-//	handler := sessions.Middleware(a.Middleware(mux))
+//	log.Fatal(http.ListenAndServe(":8000", sessions.Middleware(a.Middleware(mux))))
 //
-// and, in the login view, after checking the password:
+// In the login view, after checking the password (package auth/hashers
+// checks Django's password hashes):
 //
-//	if err := a.Login(w, r, user); err != nil { ... }
-//	a.RedirectAfterLogin(w, r, "/")
+//	if err := a.Login(w, r, user); err != nil {
+//		http.Error(w, "the session could not be saved", http.StatusInternalServerError)
+//		return
+//	}
+//	a.RedirectAfterLogin(w, r, "/") // to ?next= when it is safe, else to "/"
+//
+// In the password change view, after storing the new password, so that
+// this session carries on and the user's other sessions end (Django's
+// update_session_auth_hash):
+//
+//	if err := a.UpdateSessionAuthHash(w, r, user); err != nil {
+//		http.Error(w, "the session could not be saved", http.StatusInternalServerError)
+//		return
+//	}
 //
 // A login cookie form is also there (CookieLoginRequired, a common
 // "login_auth" decorator of Django tutorials, done safely): a signed
@@ -357,6 +375,77 @@ func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// UpdateSessionAuthHash keeps this request's login alive after user's
+// password changed, as Django's update_session_auth_hash does, while every
+// other session of the user ends. Call it in the view that changes the
+// password, after the new password field is stored, with the user as it is
+// now (user.PasswordHash() the new field):
+//
+//   - The session gets a new key (CycleKey), its data kept: a copy of the
+//     old session cookie is worthless.
+//   - When the session is user's login (its SessionKeyUserID is user.ID(),
+//     and the request's user, if UserID already resolved it, is user),
+//     SessionKeyHash becomes SessionAuthHash of the new password field.
+//     This session carries on; the user's other sessions still hold the hash
+//     of the old password, so LookupUser's check ends each of them at its
+//     next request (Django's get_user).
+//   - With Config.LoginCookie, a validly signed login cookie of user on the
+//     request is set again, carrying the new password's hash (login cookies
+//     made before the change no longer pass CookieLoginRequired).
+//
+// Like Django's PasswordChangeView, the view should require a login
+// (LoginRequired) and check the old password before changing it. Later
+// calls of UserID and CurrentUser in the same request see user. It returns
+// ErrBadUser for a nil user or an empty id, ErrNoSession when the request
+// has neither a session nor a login cookie configured, and the store's
+// error when cycling the key fails.
+func (a *Authenticator) UpdateSessionAuthHash(w http.ResponseWriter, r *http.Request, user User) error {
+	if user == nil || user.ID() == "" {
+		return ErrBadUser
+	}
+	s, _ := session.FromContext(r.Context())
+	if s == nil && a.signer == nil {
+		return ErrNoSession
+	}
+	st := stateOf(r)
+	resolvedID, resolved := "", false
+	if st != nil {
+		resolvedID, resolved = st.resolved()
+	}
+	isUser := !resolved || resolvedID == user.ID()
+	ctx := r.Context()
+	sessionIsUser := false
+	if s != nil {
+		if err := s.Load(ctx); err != nil {
+			return fmt.Errorf("auth: update session auth hash: %w", err)
+		}
+		id, ok := idString(s.GetDefault(SessionKeyUserID, nil))
+		sessionIsUser = ok && id == user.ID() && isUser
+		if err := s.CycleKey(ctx); err != nil {
+			return fmt.Errorf("auth: update session auth hash: cycling the session key: %w", err)
+		}
+		if sessionIsUser {
+			s.Set(SessionKeyHash, SessionAuthHash(a.cfg.SecretKey, user.PasswordHash()))
+		}
+	}
+	cookieIsUser := false
+	if a.signer != nil && (resolved || sessionIsUser) && isUser {
+		if v, err := a.signer.Get(r, a.cfg.LoginCookie); err == nil {
+			if _, id, ok := strings.Cut(v, ":"); ok && id == user.ID() {
+				cookieIsUser = true
+				value := loginCookieHash(a.cfg.SecretKey, user.PasswordHash()) + ":" + user.ID()
+				if err := a.signer.Set(w, a.cfg.LoginCookie, value, a.loginCookieOptions()); err != nil {
+					return fmt.Errorf("auth: update session auth hash: setting the login cookie: %w", err)
+				}
+			}
+		}
+	}
+	if st != nil && (sessionIsUser || cookieIsUser) {
+		st.setUser(user)
+	}
+	return nil
+}
+
 // resolve finds the request's user from the session, as Django's get_user
 // does. It returns "" and a nil user for an anonymous request.
 func (a *Authenticator) resolve(r *http.Request) (id string, user User, err error) {
@@ -499,6 +588,14 @@ func (st *state) get() (string, User, error) {
 		st.id, st.user, st.err = st.a.resolve(st.r)
 	}
 	return st.id, st.user, st.err
+}
+
+// resolved returns the user id found so far and whether the request's user
+// was resolved (or set) yet, without resolving it.
+func (st *state) resolved() (string, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.id, st.done && st.err == nil
 }
 
 func (st *state) setUser(u User) {

@@ -127,6 +127,14 @@ func newSiteWithStore(t *testing.T, cfg Config, st *memory.Store) *site {
 		}
 		a.RedirectAfterLogin(w, r, "/")
 	})
+	// A password change by the user, as Django's PasswordChangeView does it.
+	mux.Handle("POST /password/", a.LoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		changePassword(w, r, a, db, UserID(r))
+	})))
+	// A password change of another user (an administrator's form).
+	mux.HandleFunc("POST /password-of/", func(w http.ResponseWriter, r *http.Request) {
+		changePassword(w, r, a, db, r.FormValue("id"))
+	})
 	mux.HandleFunc("GET /whoami/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "user=%q", UserID(r))
 	})
@@ -163,6 +171,20 @@ func newSiteWithStore(t *testing.T, cfg Config, st *memory.Store) *site {
 	srv := httptest.NewServer(m.Middleware(a.Middleware(mux)))
 	t.Cleanup(srv.Close)
 	return &site{t: t, srv: srv, store: st, a: a, db: db}
+}
+
+// changePassword stores the form's new password field for user id, then
+// calls UpdateSessionAuthHash with the user as it now is.
+func changePassword(w http.ResponseWriter, r *http.Request, a *Authenticator, db *userDB, id string) {
+	db.setPassword(id, r.FormValue("pw"))
+	db.mu.Lock()
+	u := db.users[id]
+	db.mu.Unlock()
+	if err := a.UpdateSessionAuthHash(w, r, u); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintf(w, "changed; the request's user is now %q", UserID(r))
 }
 
 // browser is an HTTP client with a cookie jar that does not follow redirects.

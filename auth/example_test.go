@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -97,6 +98,57 @@ func ExampleAuthenticator_Login() {
 	// Output:
 	// 42 django.contrib.auth.backends.ModelBackend 42
 	// 302 /account/
+}
+
+func ExampleAuthenticator_UpdateSessionAuthHash() {
+	key := []byte("example secret key")
+	sessions, _ := session.New(memory.New(memory.Options{}), session.Config{SecretKey: key})
+	alice := &user{id: "1", passwordHash: "pbkdf2_sha256$1000$oldsalt$oldhash"}
+	a, _ := auth.New(auth.Config{SecretKey: key, LookupUser: func(ctx context.Context, id string) (auth.User, error) {
+		if id != alice.id {
+			return nil, auth.ErrUserNotFound
+		}
+		return *alice, nil
+	}})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login/", func(w http.ResponseWriter, r *http.Request) {
+		a.Login(w, r, *alice)
+	})
+	mux.Handle("POST /password/", a.LoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ... after checking the old password and storing the new one:
+		alice.passwordHash = "pbkdf2_sha256$1000$newsalt$newhash"
+		if err := a.UpdateSessionAuthHash(w, r, *alice); err != nil {
+			http.Error(w, "the session could not be updated", http.StatusInternalServerError)
+		}
+	})))
+	mux.HandleFunc("GET /whoami/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%q", auth.UserID(r))
+	})
+	h := sessions.Middleware(a.Middleware(mux))
+
+	// Two browsers log in as alice; the first changes the password.
+	send := func(cookie, method, path string) (string, string) {
+		r := httptest.NewRequest(method, path, nil)
+		if cookie != "" {
+			r.Header.Set("Cookie", cookie)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if c := w.Result().Cookies(); len(c) > 0 {
+			cookie = c[0].Name + "=" + c[0].Value
+		}
+		return cookie, w.Body.String()
+	}
+	here, _ := send("", "POST", "/login/")
+	elsewhere, _ := send("", "POST", "/login/")
+	here, _ = send(here, "POST", "/password/")
+	_, who := send(here, "GET", "/whoami/")
+	fmt.Println("this browser:", who)
+	_, who = send(elsewhere, "GET", "/whoami/")
+	fmt.Println("the other one:", who)
+	// Output:
+	// this browser: "1"
+	// the other one: ""
 }
 
 func ExampleSessionAuthHash() {

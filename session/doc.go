@@ -8,10 +8,12 @@
 // Make a Manager from a Store and a Config, and wrap your handler with its
 // middleware:
 //
-//	store := memory.New(memory.Options{})  // or a database: store/sqlstore
+//	store := memory.New(memory.Options{}) // or a database: store/sqlstore
 //	sessions, err := session.New(store, session.Config{SecretKey: key})
-//	if err != nil { … }
-//	http.ListenAndServe(addr, sessions.Middleware(mux))
+//	if err != nil {
+//		log.Fatal(err) // an empty key, a bad cookie name…
+//	}
+//	log.Fatal(http.ListenAndServe(":8000", sessions.Middleware(mux)))
 //
 // Config's fields carry Django's setting names (CookieName is
 // SESSION_COOKIE_NAME, CookieAge is SESSION_COOKIE_AGE…) and its zero value
@@ -25,15 +27,17 @@
 // request.session:
 //
 //	s := session.FromRequest(r)
-//	s.Set("cart", []string{"apple"})       // session["cart"] = [...]
-//	n, _, err := s.GetInt("visits")       // session.get("visits") as an int
-//	s.Set("visits", n+1)
-//	user, ok := s.Get("user")             // "user" in session, session["user"]
-//	s.Delete("user")                      // del session["user"]
-//	for k, v := range s.All() { … }       // session.items()
-//	err = s.CycleKey(r.Context())         // at login
-//	err = s.Flush(r.Context())            // at logout
-//	s.SetExpiry(300)                      // set_expiry(300)
+//	s.Set("cart", []string{"apple"})   // session["cart"] = ["apple"]
+//	n, _, err := s.GetInt("visits")    // session.get("visits") as an int
+//	s.Set("visits", n+1)               // session["visits"] = n + 1
+//	name, ok := s.Get("name")          // "name" in session, session["name"]
+//	s.Delete("name")                   // del session["name"]
+//	for k, v := range s.All() {        // session.items()
+//		fmt.Println(k, v, name, ok)
+//	}
+//	err = s.CycleKey(r.Context())      // cycle_key(), at login
+//	err = s.Flush(r.Context())         // flush(), at logout
+//	s.SetExpiry(300)                   // set_expiry(300)
 //
 // Values are JSON: after a save and a load they come back as strings,
 // bool, nil, int64 (json.Number beyond int64), float64, []any and

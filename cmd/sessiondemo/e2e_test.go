@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -173,16 +172,6 @@ func TestInChromium(t *testing.T) {
 		if h := e.text(t, ctx, "private-title"); !strings.Contains(h, "alice") {
 			t.Errorf("the private page says %q, not alice's name", h)
 		}
-		shot := runT(t, ctx, chromedp.FullScreenshot(100))
-		f, err := os.CreateTemp("", "sessiondemo-logged-in-*.png")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Write(shot); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		t.Logf("screenshot of the logged-in page: %s (%d bytes)", f.Name(), len(shot))
 	})
 
 	t.Run("a wrong password keeps the user on the login form", func(t *testing.T) {
@@ -260,8 +249,11 @@ func TestInChromium(t *testing.T) {
 			t.Fatal("no session cookie after login")
 		}
 		e.submit(t, ctx, "logout")
-		if got := e.location(t, ctx); got != e.base+"/?logged_out=1" {
+		if got := e.location(t, ctx); got != e.base+"/" {
 			t.Errorf("logout led to %s", got)
+		}
+		if msg := runT(t, ctx, chromedp.Evaluate[string](`document.querySelector('.msg.success').textContent`)); !strings.Contains(msg, "logged out") {
+			t.Errorf("the page after logout says %q", msg)
 		}
 		if c := e.cookies(t, ctx)["sessionid"]; c != nil && c.Value == old.Value {
 			t.Error("the browser still holds the old session cookie after logout")
@@ -321,13 +313,25 @@ func TestInChromium(t *testing.T) {
 			e.submit(t, ctx, "r-submit")
 			return e.text(t, ctx, "signed-result")
 		}
-		if got := read(); got != `Signature valid. "greeting" = "hello"` {
-			t.Errorf("reading the signed cookie: %q", got)
+		level := func() string {
+			return runT(t, ctx, chromedp.Evaluate[string](`document.getElementById('signed-result').dataset.level`))
+		}
+		if got := read(); got != `Signature valid. "greeting" = "hello"` || level() != "success" {
+			t.Errorf("reading the signed cookie: %q, shown as %s", got, level())
 		}
 		tampered := strings.Replace(signed.Value, "hello:", "hellp:", 1)
 		e.setCookie(t, ctx, "greeting", tampered, false)
-		if got := read(); !strings.HasPrefix(got, "Bad signature") {
-			t.Errorf("reading the tampered cookie %q: %q", tampered, got)
+		if got := read(); !strings.HasPrefix(got, "Bad signature") || level() != "error" {
+			t.Errorf("reading the tampered cookie %q: %q, shown as %s", tampered, got, level())
+		}
+		// The read was a POST answered by a redirect: a reload shows the
+		// playground afresh, posting nothing again.
+		e.do(t, ctx, chromedp.Reload())
+		if n := runT(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#signed-result, #set-cookie-header, .msg.success, .msg.error').length`)); n != 0 {
+			t.Errorf("a reload after the POST shows %d results again", n)
+		}
+		if nav := runT(t, ctx, chromedp.Evaluate[string](`performance.getEntriesByType('navigation')[0].type`)); nav != "reload" {
+			t.Errorf("the navigation was a %s, not a reload", nav)
 		}
 	})
 
@@ -358,6 +362,123 @@ func TestInChromium(t *testing.T) {
 		got := runT(t, ctx, chromedp.Evaluate[string](`document.querySelector('code.cookie-value[data-name="motto"]').textContent`))
 		if got != value {
 			t.Errorf("the server read back %q, want %q", got, value)
+		}
+	})
+
+	t.Run("flush on the session page ends the members' login cookie too", func(t *testing.T) {
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/accounts/login/"))
+		e.login(t, ctx, "alice", "wonderland")
+		e.do(t, ctx, chromedp.Navigate(e.base+"/members/"))
+		if got := e.text(t, ctx, "members-user"); got != "1" {
+			t.Fatalf("the members page shows %q", got)
+		}
+		e.do(t, ctx, chromedp.Navigate(e.base+"/session/"))
+		e.submit(t, ctx, "flush")
+		if who := e.text(t, ctx, "who"); !strings.Contains(who, "Not signed in") {
+			t.Errorf("after Flush the header says %q", who)
+		}
+		msg := runT(t, ctx, chromedp.Evaluate[string](`document.querySelector('.msg.success').textContent`))
+		if !strings.Contains(msg, "Session flushed") || !strings.Contains(msg, "is_login") {
+			t.Errorf("after Flush the page says %q", msg)
+		}
+		if _, ok := e.cookies(t, ctx)["is_login"]; ok {
+			t.Error("the login cookie survived Flush")
+		}
+		e.do(t, ctx, chromedp.Navigate(e.base+"/members/"))
+		if got := e.location(t, ctx); !strings.HasPrefix(got, e.base+"/accounts/login/") {
+			t.Errorf("after Flush /members/ led to %s", got)
+		}
+	})
+
+	t.Run("a password change keeps this browser in and logs the other out", func(t *testing.T) {
+		e.srv.users.setIterations(1000)
+		other := e.tab(t)
+		e.do(t, other, chromedp.Navigate(e.base+"/accounts/login/"))
+		e.login(t, other, "bob", "builder")
+		// A second browser: the tabs of one browser share cookies, so the
+		// other login is a copy of its session cookie set in a fresh tab
+		// after this one changes the password.
+		otherCookie := e.cookies(t, other)["sessionid"]
+		ctx := e.tab(t)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/accounts/login/"))
+		e.login(t, ctx, "bob", "builder")
+		e.do(t, ctx,
+			chromedp.Navigate(e.base+"/accounts/password/"),
+			chromedp.SetValue(chromedp.ID("old-password"), "builder"),
+			chromedp.SetValue(chromedp.ID("new-password1"), "can-we-fix-it"),
+			chromedp.SetValue(chromedp.ID("new-password2"), "can-we-fix-it"),
+		)
+		e.submit(t, ctx, "password-submit")
+		if got := e.location(t, ctx); got != e.base+"/private/" {
+			t.Fatalf("after the change the browser is at %s", got)
+		}
+		if msg := runT(t, ctx, chromedp.Evaluate[string](`document.querySelector('.msg.success').textContent`)); !strings.Contains(msg, "Password changed") {
+			t.Errorf("after the change the page says %q", msg)
+		}
+		mine := e.cookies(t, ctx)["sessionid"]
+		e.setCookie(t, ctx, "sessionid", otherCookie.Value, true)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		if got := e.location(t, ctx); !strings.HasPrefix(got, e.base+"/accounts/login/") {
+			t.Errorf("bob's other session still reaches %s", got)
+		}
+		e.setCookie(t, ctx, "sessionid", mine.Value, true)
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		if got := e.location(t, ctx); got != e.base+"/private/" {
+			t.Errorf("the session that changed the password was sent to %s", got)
+		}
+	})
+
+	t.Run("the pages say what happened and nothing a URL can forge", func(t *testing.T) {
+		ctx := e.tab(t)
+		count := func(sel string) int {
+			return runT(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+sel+`').length`))
+		}
+		for _, forged := range []string{"/session/?done=flush", "/?logged_out=1", "/cookies/?done=set"} {
+			e.do(t, ctx, chromedp.Navigate(e.base+forged))
+			if n := count(".msg.success, .msg.error"); n != 0 {
+				t.Errorf("%s shows %d messages", forged, n)
+			}
+		}
+		// ExpiryAge in seconds, as Django's get_expiry_age, with the mode.
+		e.do(t, ctx, chromedp.Navigate(e.base+"/session/"))
+		if got := e.text(t, ctx, "expiry-age"); got != "1209600" {
+			t.Errorf("ExpiryAge shows %q, want 1209600 (seconds)", got)
+		}
+		if got := e.text(t, ctx, "expiry-mode"); !strings.Contains(got, "default policy") {
+			t.Errorf("the expiry mode reads %q", got)
+		}
+		if got := e.text(t, ctx, "items-count"); got != "(1 key)" {
+			t.Errorf("the item count reads %q, want (1 key)", got)
+		}
+		// The footer of the SQLite engine.
+		if got := e.text(t, ctx, "storage-note"); !strings.Contains(got, "django_session") || !strings.Contains(got, "signed JSON format") {
+			t.Errorf("the footer says %q", got)
+		}
+		// "Welcome back" only for a returning user.
+		first := e.srv.users.lastLogin("1").IsZero()
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		e.login(t, ctx, "alice", "wonderland")
+		want := map[bool]string{true: "Welcome, alice", false: "Welcome back, alice"}[first]
+		if title := e.text(t, ctx, "private-title"); title != want {
+			t.Errorf("alice (logged in before: %v) is greeted %q, want %q", !first, title, want)
+		}
+		e.submit(t, ctx, "logout")
+		e.do(t, ctx, chromedp.Navigate(e.base+"/private/"))
+		e.login(t, ctx, "alice", "wonderland")
+		if title := e.text(t, ctx, "private-title"); title != "Welcome back, alice" {
+			t.Errorf("alice, back for another login, is greeted %q", title)
+		}
+		// A GET of the logout URL: 405 and a hint, and no logout.
+		res, err := chromedp.RunResponse(ctx, chromedp.Navigate(e.base+"/accounts/logout/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != 405 || !strings.Contains(runT(t, ctx, chromedp.Evaluate[string](`document.body.textContent`)), "Log out button") {
+			t.Errorf("GET /accounts/logout/: %d", res.Status)
+		}
+		if who := e.text(t, ctx, "who"); !strings.Contains(who, "alice") {
+			t.Errorf("a GET of the logout URL logged out: %q", who)
 		}
 	})
 }

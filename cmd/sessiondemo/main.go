@@ -1,8 +1,10 @@
 // Command sessiondemo is the djsession demo site: a login form with a
-// protected page reached through ?next=, a session page (visit counter,
-// keys and values, SetExpiry, Flush, CycleKey) and a cookie playground
-// (plain and signed cookies with every option, and the exact Set-Cookie
-// header the server sends).
+// protected page reached through ?next=, a password change that keeps the
+// browser signed in and ends the user's other sessions, a session page
+// (visit counter, keys and values, SetExpiry, Flush, CycleKey) and a
+// cookie playground (plain and signed cookies with every option, and the
+// exact Set-Cookie header the server sends). Each action answers with a
+// redirect and leaves its message in the session, shown once.
 //
 // Run it from the repository root:
 //
@@ -46,13 +48,19 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "sessiondemo:", err)
-		}
-		os.Exit(1)
+	code := exitCode(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitCode is the exit status for run's error: 0 for none and for --help
+// (the usage was printed), 1 otherwise, with the error on stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "sessiondemo:", err)
+	return 1
 }
 
 // run parses args, starts the site and serves until ctx is done.

@@ -24,22 +24,28 @@ const afterLogin = "/private/"
 // loginCookie is the name of the signed login cookie (the seed's is_login).
 const loginCookie = "is_login"
 
+// credential is a demo account as the pages show it; Password is "" once
+// the user changed it.
 type credential struct{ Username, Password string }
 
-func demoCredentials() []credential {
-	out := make([]credential, len(demoUsers))
-	for i, u := range demoUsers {
-		out[i] = credential{u.Username, u.Plain}
-	}
-	return out
+func (s *server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", page{Here: "home", D: map[string]any{"Users": s.users.credentials()}})
 }
 
-func (s *server) home(w http.ResponseWriter, r *http.Request) {
-	p := page{Here: "home", D: map[string]any{"Users": demoCredentials()}}
-	if r.URL.Query().Has("logged_out") {
-		p.Notice = "You have been logged out. Your old session key is gone from the store."
+// storageNote says, for the footer, how the engine keeps the session data.
+func storageNote(engine string, st session.Store) string {
+	if _, ok := st.(session.ValueStore); ok {
+		note := "keeps the decoded values, not Django's signed format (as Django's cache engine, which pickles them)"
+		if engine == "memory" {
+			note = "keeps each session's decoded values in this process's memory, not in Django's signed format (as Django's cache engine on LocMemCache); they are lost when the demo stops"
+		}
+		return note
 	}
-	s.render(w, r, http.StatusOK, "home", p)
+	switch engine {
+	case "sqlite", "postgres", "mysql":
+		return "keeps each session as a row of Django's django_session table, its data in Django's signed JSON format, which a Django site with the same SECRET_KEY reads"
+	}
+	return "keeps each session's data in Django's signed JSON format, which a Django site with the same SECRET_KEY reads"
 }
 
 type loginData struct {
@@ -50,7 +56,7 @@ type loginData struct {
 func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", page{D: loginData{
 		Next:  s.auth.NextURL(r, ""),
-		Users: demoCredentials(),
+		Users: s.users.credentials(),
 	}})
 }
 
@@ -63,7 +69,7 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			Next:     s.auth.NextURL(r, ""),
 			Username: username,
 			Error:    "Please enter a correct username and password.",
-			Users:    demoCredentials(),
+			Users:    s.users.credentials(),
 		}})
 		return
 	}
@@ -72,6 +78,7 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusInternalServerError, "The session could not be saved.")
 		return
 	}
+	s.users.recordLogin(u.PK, time.Now())
 	s.log.InfoContext(r.Context(), "login", "username", u.Username)
 	s.auth.RedirectAfterLogin(w, r, afterLogin)
 }
@@ -80,18 +87,84 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	if err := s.auth.Logout(w, r); err != nil {
 		s.log.ErrorContext(r.Context(), "logout", "error", err)
 	}
-	s.auth.RedirectAfterLogin(w, r, "/?logged_out=1")
+	// The flush ended the session; this message starts a new one.
+	addMessage(r, message{Level: levelSuccess, Text: "You have been logged out: the session was flushed (its record is gone from the store, so a copy of the old cookie opens nothing) and the signed is_login cookie was deleted."})
+	s.auth.RedirectAfterLogin(w, r, "/")
+}
+
+// logoutGet answers a GET of the logout URL: logging out changes state, so
+// it takes a POST, as in Django 5 (LogoutView answers GET with 405).
+func (s *server) logoutGet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", http.MethodPost)
+	s.errorPage(w, r, http.StatusMethodNotAllowed,
+		"Logging out takes a POST: use the Log out button at the top of the page. A GET that logged you out could be set off by any link or image on another site.")
 }
 
 func (s *server) private(w http.ResponseWriter, r *http.Request) {
 	sess := session.FromRequest(r)
 	str := func(k string) string { v, _, _ := sess.GetString(k); return v }
-	s.render(w, r, http.StatusOK, "private", page{Here: "private", D: map[string]any{
+	d := map[string]any{
 		"Path":    auth.FullPath(r),
 		"UserID":  str(auth.SessionKeyUserID),
 		"Backend": str(auth.SessionKeyBackend),
 		"Hash":    str(auth.SessionKeyHash),
-	}})
+	}
+	if u, ok := auth.CurrentUser(r).(*demoUser); ok && u != nil {
+		d["Returning"] = !u.PrevLogin.IsZero()
+		if !u.PrevLogin.IsZero() {
+			d["PrevLogin"] = u.PrevLogin.UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+	}
+	s.render(w, r, http.StatusOK, "private", page{Here: "private", D: d})
+}
+
+// --- the password change page (Django's PasswordChangeView) ---
+
+// minPasswordLength is Django's MinimumLengthValidator default.
+const minPasswordLength = 8
+
+type passwordData struct{ Error string }
+
+func (s *server) passwordForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "password", page{Here: "private", D: passwordData{}})
+}
+
+func (s *server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
+	u, _ := auth.CurrentUser(r).(*demoUser)
+	if u == nil {
+		s.auth.RedirectToLogin(w, r)
+		return
+	}
+	fail := func(msg string) {
+		s.render(w, r, http.StatusOK, "password", page{Here: "private", D: passwordData{Error: msg}})
+	}
+	old, new1, new2 := r.PostFormValue("old_password"), r.PostFormValue("new_password1"), r.PostFormValue("new_password2")
+	switch {
+	case s.users.authenticate(u.Username, old) == nil:
+		fail("Your old password was entered incorrectly. Please enter it again.")
+		return
+	case new1 != new2:
+		fail("The two password fields didn't match.")
+		return
+	case len([]rune(new1)) < minPasswordLength:
+		fail(fmt.Sprintf("This password is too short. It must contain at least %d characters.", minPasswordLength))
+		return
+	case new1 == old:
+		fail("The new password is the old one.")
+		return
+	}
+	changed, err := s.users.changePassword(u.PK, new1)
+	if err == nil {
+		err = s.auth.UpdateSessionAuthHash(w, r, changed)
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "password change", "error", err)
+		s.errorPage(w, r, http.StatusInternalServerError, "The password could not be changed.")
+		return
+	}
+	s.log.InfoContext(r.Context(), "password changed", "username", u.Username)
+	addMessage(r, message{Level: levelSuccess, Text: "Password changed. This browser stays signed in: UpdateSessionAuthHash gave the session a new key and the new password's hash (and renewed the is_login cookie). Every other session of " + u.Username + ", in another browser or from a copy of an old cookie, ends at its next request."})
+	http.Redirect(w, r, afterLogin, http.StatusSeeOther)
 }
 
 func (s *server) members(w http.ResponseWriter, r *http.Request) {
@@ -121,11 +194,12 @@ func maskKey(k string) string {
 type sessionItem struct{ Key, JSON string }
 
 func (s *server) sessionPage(w http.ResponseWriter, r *http.Request) {
+	// The messages first, so that the list of items below does not show them.
+	msgs := popMessages(r)
 	sess := session.FromRequest(r)
 	visits, _, err := sess.GetInt("visits")
-	warn := ""
 	if err != nil {
-		warn = "The visits value was not an integer; it starts again at 1."
+		msgs = append(msgs, message{Level: levelError, Text: "The visits value was not an integer; it starts again at 1."})
 		visits = 0
 	}
 	sess.Set("visits", visits+1)
@@ -142,47 +216,84 @@ func (s *server) sessionPage(w http.ResponseWriter, r *http.Request) {
 	keys := sess.Keys()
 	slices.Sort(keys)
 	raw := "(not set: the default policy)"
-	if v, ok := sess.Get(session.ExpiryKey); ok {
+	v, hasExpiry := sess.Get(session.ExpiryKey)
+	if hasExpiry {
 		b, _ := pyjson.Marshal(v)
 		raw = string(b)
 	}
 	date := sess.ExpiryDate().UTC()
-	s.render(w, r, http.StatusOK, "session", page{Here: "session", Warn: warn, Notice: noticeFor(r.URL.Query().Get("done")), D: map[string]any{
+	s.render(w, r, http.StatusOK, "session", page{Here: "session", Messages: msgs, D: map[string]any{
 		"Visits":       visits + 1,
 		"Key":          maskKey(sess.Key()),
 		"Items":        items,
+		"ItemsLabel":   plural(len(items), "key", "keys"),
 		"Keys":         strings.Join(keys, ", "),
-		"ExpiryAge":    sess.ExpiryAge().String(),
+		"ExpiryAge":    int64(sess.ExpiryAge() / time.Second),
+		"ExpiryMode":   s.expiryMode(v, hasExpiry),
 		"ExpiryDate":   date.Format("2006-01-02 15:04:05 UTC"),
 		"BrowserClose": sess.ExpireAtBrowserClose(),
 		"ExpiryRaw":    raw,
+		"CookieAge":    int64(s.sess.Config().CookieAge / time.Second),
 		"DateDefault":  time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04"),
 	}})
 }
 
-func noticeFor(done string) string {
-	return map[string]string{
-		"set":     "Value saved in the session.",
-		"delete":  "Key deleted.",
-		"expiry":  "Expiry changed.",
-		"cycle":   "Same data, new session key: the old key no longer exists in the store.",
-		"clear":   "Every key removed.",
-		"flush":   "Session flushed: record and cookie deleted. This view started a new one.",
-		"invalid": "That request could not be understood.",
-	}[done]
+// plural returns "1 key", "2 keys", "no keys".
+func plural(n int, one, many string) string {
+	switch n {
+	case 0:
+		return "no " + many
+	case 1:
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// expiryMode describes the session's _session_expiry value, v (present
+// tells whether there is one), as get_expiry_age and the cookie read it.
+func (s *server) expiryMode(v any, present bool) string {
+	age := int64(s.sess.Config().CookieAge / time.Second)
+	if !present {
+		if s.sess.Config().ExpireAtBrowserClose {
+			return fmt.Sprintf("the default policy: the cookie ends when the browser closes (SESSION_EXPIRE_AT_BROWSER_CLOSE); the record lasts SESSION_COOKIE_AGE, %d seconds", age)
+		}
+		return fmt.Sprintf("the default policy: SESSION_COOKIE_AGE, %d seconds after the last save", age)
+	}
+	switch v := v.(type) {
+	case string:
+		return "a fixed date (SetExpiryTime): the age counts down, saves do not push it back"
+	case int64, float64, int:
+		n, _ := pyjson.Marshal(v)
+		if string(n) == "0" {
+			return fmt.Sprintf("0: the cookie ends when the browser closes; the record lasts SESSION_COOKIE_AGE, %d seconds", age)
+		}
+		return fmt.Sprintf("%s seconds of inactivity (SetExpiry): each save pushes the expiry back", n)
+	}
+	return "a value this page does not know"
+}
+
+// sessionActionMessage is the message each action of the session page
+// leaves for the page the browser is sent back to.
+var sessionActionMessage = map[string]string{
+	"set":    "Value saved in the session.",
+	"delete": "Key deleted.",
+	"expiry": "Expiry changed.",
+	"cycle":  "Same data, new session key: the old key no longer exists in the store.",
+	"clear":  "Every key was removed (Clear): the session keeps its key, and you are signed out of the pages that read the session.",
+	"flush":  "Session flushed: its record and its cookie were deleted, and you are signed out. This message and the visit counter live in a new session.",
 }
 
 func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 	sess := session.FromRequest(r)
 	ctx := r.Context()
 	action := r.PostFormValue("action")
-	done := action
+	invalid := false
 	var err error
 	switch action {
 	case "set":
 		key := r.PostFormValue("key")
 		if key == "" {
-			done = "invalid"
+			invalid = true
 			break
 		}
 		raw := r.PostFormValue("value")
@@ -200,14 +311,14 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 		case "seconds":
 			n, perr := strconv.Atoi(r.PostFormValue("seconds"))
 			if perr != nil {
-				done = "invalid"
+				invalid = true
 				break
 			}
 			sess.SetExpiry(n)
 		case "date":
 			t, perr := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("date"), time.UTC)
 			if perr != nil {
-				done = "invalid"
+				invalid = true
 				break
 			}
 			sess.SetExpiryTime(t)
@@ -216,7 +327,7 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 		case "default":
 			sess.SetExpiryDefault()
 		default:
-			done = "invalid"
+			invalid = true
 		}
 	case "cycle":
 		err = sess.CycleKey(ctx)
@@ -225,14 +336,34 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 	case "flush":
 		err = sess.Flush(ctx)
 	default:
-		done = "invalid"
+		invalid = true
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "session action", "action", action, "error", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "The session store failed: "+err.Error())
 		return
 	}
-	http.Redirect(w, r, "/session/?done="+done, http.StatusSeeOther)
+	m := message{Level: levelSuccess, Text: sessionActionMessage[action]}
+	if invalid {
+		m = message{Level: levelError, Text: "That request could not be understood: nothing changed."}
+	}
+	if (action == "clear" || action == "flush") && s.endLoginCookie(w, r) {
+		m.Text += " The signed is_login cookie of the members' page is not part of the session, so " +
+			map[string]string{"clear": "Clear", "flush": "Flush"}[action] +
+			" alone would have left that page open: the demo deleted the cookie too, as Log out does."
+	}
+	addMessage(r, m)
+	http.Redirect(w, r, "/session/", http.StatusSeeOther)
+}
+
+// endLoginCookie deletes the signed login cookie when the request has one,
+// and reports whether it did.
+func (s *server) endLoginCookie(w http.ResponseWriter, r *http.Request) bool {
+	if _, err := cookie.Get(r, loginCookie); err != nil {
+		return false
+	}
+	err := cookie.Delete(w, loginCookie, cookie.DeleteOptions{SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	return err == nil
 }
 
 // --- the cookie playground ---
@@ -242,39 +373,45 @@ type cookieForm struct {
 	Signed, HTTPOnly, Secure, Partitioned                      bool
 }
 
-type cookieRow struct{ Name, Value string }
+type cookieRow struct{ Name, Value, Note string }
 
 type cookiesData struct {
-	Form     cookieForm
-	Cookies  []cookieRow
-	Headers  []string
-	Unsigned string
+	Form    cookieForm
+	Cookies []cookieRow
 }
 
-func (s *server) cookiesData(r *http.Request) cookiesData {
-	var rows []cookieRow
-	for name, value := range cookie.All(r) {
-		switch name {
-		case s.sess.Config().CookieName:
-			value = maskKey(value) + " (the HttpOnly session cookie)"
-		case loginCookie:
-			value = maskKey(value) + " (the HttpOnly signed login cookie)"
-		}
-		rows = append(rows, cookieRow{name, value})
-	}
-	slices.SortFunc(rows, func(a, b cookieRow) int { return strings.Compare(a.Name, b.Name) })
-	return cookiesData{
-		Form:    cookieForm{Name: "greeting", Value: "hello, wörld", Salt: "playground", SameSite: "Lax"},
-		Cookies: rows,
-	}
-}
+// cookieFormKey keeps the playground's last form in the session until the
+// page after the redirect fills the form with it.
+const cookieFormKey = "_demo_cookie_form"
 
 func (s *server) cookiesPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "cookies", page{Here: "cookies", D: s.cookiesData(r)})
+	msgs := popMessages(r)
+	form := cookieForm{Name: "greeting", Value: "hello, wörld", Salt: "playground", SameSite: "Lax"}
+	if sess := session.FromRequest(r); sess.Has(cookieFormKey) {
+		if f, ok, err := session.Get[cookieForm](sess, cookieFormKey); ok && err == nil {
+			form = f
+		}
+		sess.Delete(cookieFormKey)
+	}
+	var rows []cookieRow
+	for name, value := range cookie.All(r) {
+		note := ""
+		switch name {
+		case s.sess.Config().CookieName:
+			value, note = maskKey(value), "the HttpOnly session cookie"
+		case loginCookie:
+			value, note = maskKey(value), "the HttpOnly signed login cookie"
+		}
+		rows = append(rows, cookieRow{name, value, note})
+	}
+	slices.SortFunc(rows, func(a, b cookieRow) int { return strings.Compare(a.Name, b.Name) })
+	s.render(w, r, http.StatusOK, "cookies", page{Here: "cookies", Messages: msgs, D: cookiesData{Form: form, Cookies: rows}})
 }
 
+// cookiesAction sets, deletes or reads a cookie, then sends the browser
+// back to the playground (a reload does not post the form again); what it
+// did and the Set-Cookie header it sent wait in the session's messages.
 func (s *server) cookiesAction(w http.ResponseWriter, r *http.Request) {
-	d := s.cookiesData(r)
 	f := cookieForm{
 		Name:        r.PostFormValue("name"),
 		Value:       r.PostFormValue("value"),
@@ -289,8 +426,7 @@ func (s *server) cookiesAction(w http.ResponseWriter, r *http.Request) {
 		Secure:      r.PostFormValue("secure") == "1",
 		Partitioned: r.PostFormValue("partitioned") == "1",
 	}
-	d.Form = f
-	p := page{Here: "cookies"}
+	var msgs []message
 	var err error
 	switch r.PostFormValue("action") {
 	case "set":
@@ -307,12 +443,12 @@ func (s *server) cookiesAction(w http.ResponseWriter, r *http.Request) {
 			if f.Signed {
 				kind = "Signed cookie"
 			}
-			p.Notice = fmt.Sprintf("%s %q set. Reload the page to see what the browser sends back.", kind, f.Name)
+			msgs = append(msgs, message{Level: levelSuccess, Text: fmt.Sprintf("%s %q set. The table below shows what your browser sent back on the next request.", kind, f.Name)})
 		}
 	case "delete":
 		err = cookie.Delete(w, f.Name, cookie.DeleteOptions{Path: f.Path, Domain: f.Domain})
 		if err == nil {
-			p.Notice = fmt.Sprintf("Cookie %q deleted.", f.Name)
+			msgs = append(msgs, message{Level: levelSuccess, Text: fmt.Sprintf("Cookie %q deleted.", f.Name)})
 		}
 	case "read-signed":
 		var maxAge time.Duration
@@ -324,28 +460,44 @@ func (s *server) cookiesAction(w http.ResponseWriter, r *http.Request) {
 			}
 			maxAge = time.Duration(n) * time.Second
 		}
+		f.MaxAge = ""
 		v, gerr := cookie.GetSigned(r, f.Name, s.playgroundKey, nil, f.Salt, maxAge)
+		m := message{Level: levelError, Tag: "signed-read"}
 		switch {
 		case gerr == nil:
-			d.Unsigned = fmt.Sprintf("Signature valid. %q = %q", f.Name, v)
+			m.Level, m.Text = levelSuccess, fmt.Sprintf("Signature valid. %q = %q", f.Name, v)
 		case errors.Is(gerr, cookie.ErrNoCookie):
-			d.Unsigned = fmt.Sprintf("There is no cookie named %q.", f.Name)
+			m.Text = fmt.Sprintf("There is no cookie named %q.", f.Name)
 		case errors.Is(gerr, signing.ErrExpired):
-			d.Unsigned = fmt.Sprintf("Signature expired: %q is older than the max age.", f.Name)
+			m.Text = fmt.Sprintf("Signature expired: %q is older than the max age.", f.Name)
 		case errors.Is(gerr, signing.ErrBadSignature):
-			d.Unsigned = fmt.Sprintf("Bad signature: %q was not signed with this key and salt, or was altered.", f.Name)
+			m.Text = fmt.Sprintf("Bad signature: %q was not signed with this key and salt, or was altered.", f.Name)
 		default:
-			d.Unsigned = "Could not read it: " + gerr.Error()
+			m.Text = "Could not read it: " + gerr.Error()
 		}
+		msgs = append(msgs, m)
 	default:
 		err = errors.New("unknown action")
 	}
 	if err != nil {
-		p.Warn = "Not set: " + err.Error()
+		msgs = append(msgs, message{Level: levelError, Text: "Not set: " + err.Error()})
 	}
-	d.Headers = setCookieHeaders(w.Header(), f.Name)
-	p.D = d
-	s.render(w, r, http.StatusOK, "cookies", p)
+	if h := setCookieHeaders(w.Header(), f.Name); len(h) > 0 {
+		msgs = append(msgs, message{Level: levelInfo, Tag: "set-cookie", Text: "The response to your POST (a redirect back here) sent:", Lines: h})
+	}
+	// The messages live in the session, whose cookie this response would
+	// then set: when the cookie set or deleted here is the session cookie
+	// itself, the playground's header must win, and the messages are lost.
+	action := r.PostFormValue("action")
+	if f.Name != s.sess.Config().CookieName || action == "read-signed" {
+		for _, m := range msgs {
+			addMessage(r, m)
+		}
+		if action != "delete" {
+			session.FromRequest(r).Set(cookieFormKey, f)
+		}
+	}
+	http.Redirect(w, r, "/cookies/", http.StatusSeeOther)
 }
 
 // setCookieHeaders returns the Set-Cookie values for name already on h.

@@ -206,6 +206,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /accounts/login/", s.loginForm)
 	mux.HandleFunc("POST /accounts/login/", s.loginSubmit)
 	mux.HandleFunc("POST /accounts/logout/", s.logout)
+	mux.HandleFunc("GET /accounts/logout/", s.logoutGet)
+	mux.Handle("GET /accounts/password/", s.auth.LoginRequired(http.HandlerFunc(s.passwordForm)))
+	mux.Handle("POST /accounts/password/", s.auth.LoginRequired(http.HandlerFunc(s.passwordSubmit)))
 	mux.Handle("GET /private/", s.auth.LoginRequired(http.HandlerFunc(s.private)))
 	mux.Handle("GET /members/", s.auth.CookieLoginRequired(http.HandlerFunc(s.members)))
 	mux.Handle("GET /api/me", s.auth.LoginRequired(http.HandlerFunc(s.apiMe)))
@@ -282,13 +285,19 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 
 // page is what every template gets.
 type page struct {
-	Here   string // the nav entry to highlight
-	User   string // the signed-in username, or ""
-	Notice string
-	Warn   string
-	Engine string
-	D      any // the page's own data
+	Here     string    // the nav entry to highlight
+	User     string    // the signed-in username, or ""
+	Messages []message // popped from the session by render unless set
+	Engine   string
+	Storage  string // how the engine keeps the data, for the footer
+	D        any    // the page's own data
 }
+
+// Top returns the messages for the top of the page.
+func (p page) Top() []message { return tagged(p.Messages, "") }
+
+// Tagged returns the messages for one part of the page.
+func (p page) Tagged(tag string) []message { return tagged(p.Messages, tag) }
 
 func parsePages() (map[string]*template.Template, error) {
 	layout, err := template.ParseFS(templateFS, "templates/layout.html")
@@ -296,7 +305,7 @@ func parsePages() (map[string]*template.Template, error) {
 		return nil, err
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"home", "login", "private", "members", "session", "cookies", "error"} {
+	for _, name := range []string{"home", "login", "private", "members", "session", "cookies", "password", "error"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -311,7 +320,11 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.User == "" {
 		p.User = s.username(r)
 	}
+	if p.Messages == nil {
+		p.Messages = popMessages(r)
+	}
 	p.Engine = s.cfg.Engine
+	p.Storage = storageNote(s.cfg.Engine, s.sess.Store())
 	var b strings.Builder
 	if err := s.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
 		s.log.ErrorContext(r.Context(), "rendering a page", "page", name, "error", err)

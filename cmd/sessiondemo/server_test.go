@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -146,8 +147,8 @@ func TestLoginFlow(t *testing.T) {
 	if r.status != 302 || r.header.Get("Location") != "/private/x?a=1" {
 		t.Fatalf("login: %d %q", r.status, r.header.Get("Location"))
 	}
-	if r := d.do(c, "GET", "/private/x?a=1", nil); r.status != 200 || !strings.Contains(r.body, "Welcome back, alice") {
-		t.Errorf("private page after login: %d", r.status)
+	if r := d.do(c, "GET", "/private/x?a=1", nil); r.status != 200 || !strings.Contains(r.body, "Welcome, alice") || strings.Contains(r.body, "Welcome back") {
+		t.Errorf("private page after a first login: %d, without \"Welcome, alice\"", r.status)
 	}
 	if r := d.do(c, "GET", "/api/me", nil); !strings.Contains(r.body, `"username":"alice"`) {
 		t.Errorf("/api/me: %s", r.body)
@@ -194,22 +195,36 @@ func TestSessionPage(t *testing.T) {
 		return d.do(c, "GET", r.header.Get("Location"), nil)
 	}
 	body := post(url.Values{"action": {"set"}, "key": {"n"}, "value": {"1.0"}, "json": {"1"}}).body
-	if !strings.Contains(body, "<code>1.0</code>") {
+	if !strings.Contains(body, `<code class="long">1.0</code>`) {
 		t.Error("a float 1.0 set as JSON does not show as 1.0")
 	}
+	if !strings.Contains(body, `id="expiry-age">1209600<`) || !strings.Contains(body, "the default policy: SESSION_COOKIE_AGE, 1209600 seconds") {
+		t.Error("the default expiry is not shown as 1209600 seconds of the default policy")
+	}
+	if !strings.Contains(body, `id="items-count">(2 keys)<`) {
+		t.Error("the item count does not read (2 keys)")
+	}
 	body = post(url.Values{"action": {"expiry"}, "mode": {"seconds"}, "seconds": {"300"}}).body
-	if !strings.Contains(body, `id="expiry-age">5m0s<`) {
-		t.Error("SetExpiry(300) does not show an age of 5m0s")
+	if !strings.Contains(body, `id="expiry-age">300<`) || !strings.Contains(body, "300 seconds of inactivity") {
+		t.Error("SetExpiry(300) does not show an age of 300 seconds of inactivity")
 	}
 	r := d.do(c, "POST", "/session/", url.Values{"action": {"expiry"}, "mode": {"browser"}})
 	r = d.do(c, "GET", "/session/", nil)
 	if sc := r.header.Get("Set-Cookie"); !strings.HasPrefix(sc, "sessionid=") || strings.Contains(sc, "Max-Age") || strings.Contains(sc, "expires") {
 		t.Errorf("after SetExpiry(0) the cookie is %q; want no Max-Age and no expires", sc)
 	}
+	if body := d.do(c, "GET", "/session/", nil).body; !strings.Contains(body, "0: the cookie ends when the browser closes") || !strings.Contains(body, `id="expiry-age">1209600<`) {
+		t.Error("SetExpiry(0) is not shown as browser close with Django's age, SESSION_COOKIE_AGE")
+	}
 	future := time.Now().UTC().Add(48 * time.Hour).Format("2006-01-02T15:04")
 	body = post(url.Values{"action": {"expiry"}, "mode": {"date"}, "date": {future}}).body
-	if !strings.Contains(body, strings.Replace(future, "T", " ", 1)) {
+	if !strings.Contains(body, strings.Replace(future, "T", " ", 1)) || !strings.Contains(body, "a fixed date") {
 		t.Errorf("SetExpiryTime(%s) is not shown as the expiry date", future)
+	}
+	if m := regexp.MustCompile(`id="expiry-age">(\d+)<`).FindStringSubmatch(body); m == nil {
+		t.Error("no expiry age for a fixed date")
+	} else if n, _ := strconv.Atoi(m[1]); n < 172000 || n > 172800 {
+		t.Errorf("48 hours from now (to the minute) is shown as an age of %d seconds", n)
 	}
 	before := sessionCookie(t, c, d.ts.URL)
 	post(url.Values{"action": {"cycle"}})
@@ -220,6 +235,16 @@ func TestSessionPage(t *testing.T) {
 	if m := visits.FindStringSubmatch(body); m == nil || m[1] != "1" {
 		t.Error("after Flush the counter did not start again at 1")
 	}
+}
+
+// setCookieFor returns the Set-Cookie line for name, or "".
+func setCookieFor(h http.Header, name string) string {
+	for _, v := range h.Values("Set-Cookie") {
+		if strings.HasPrefix(v, name+"=") {
+			return v
+		}
+	}
+	return ""
 }
 
 func sessionCookie(t *testing.T, c *http.Client, base string) string {
@@ -247,31 +272,52 @@ func TestCookiePlayground(t *testing.T) {
 		return d.do(c, "POST", "/cookies/", v)
 	}
 	r := set(url.Values{"name": {"plain"}, "value": {"a b"}, "max_age": {"60"}, "path": {"/"}, "samesite": {"Strict"}, "httponly": {"1"}})
-	sc := r.header.Get("Set-Cookie")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/cookies/" {
+		t.Errorf("a POST to the playground answered %d to %q, want 303 to /cookies/", r.status, r.header.Get("Location"))
+	}
+	sc := setCookieFor(r.header, "plain")
 	for _, part := range []string{`plain="a b"`, "Max-Age=60", "HttpOnly", "SameSite=Strict", "Path=/", "expires="} {
 		if !strings.Contains(sc, part) {
 			t.Errorf("Set-Cookie %q lacks %q", sc, part)
 		}
 	}
-	if !strings.Contains(r.body, "Set-Cookie: plain=&#34;a b&#34;") {
-		t.Error("the page does not show the Set-Cookie header it sent")
+	page := d.do(c, "GET", "/cookies/", nil).body
+	if !strings.Contains(page, "Set-Cookie: plain=&#34;a b&#34;") || !strings.Contains(page, `Cookie &#34;plain&#34; set.`) {
+		t.Error("the page after the redirect does not show the Set-Cookie header the POST sent")
+	}
+	if again := d.do(c, "GET", "/cookies/", nil).body; strings.Contains(again, "Set-Cookie: plain") || strings.Contains(again, "set. The table") {
+		t.Error("a reload shows the messages again")
 	}
 	r = set(url.Values{"name": {"x"}, "value": {"1"}, "samesite": {"None"}})
-	if r.header.Get("Set-Cookie") != "" || !strings.Contains(r.body, "Not set") {
-		t.Errorf("SameSite=None without Secure was not refused: %q", r.header.Get("Set-Cookie"))
+	if sc := setCookieFor(r.header, "x"); sc != "" {
+		t.Errorf("SameSite=None without Secure was not refused: %q", sc)
+	}
+	if page := d.do(c, "GET", "/cookies/", nil).body; !strings.Contains(page, `class="msg error" role="status" data-level="error">Not set`) {
+		t.Error("the refusal is not shown as an error")
 	}
 	set(url.Values{"name": {"sig"}, "value": {"v"}, "signed": {"1"}, "salt": {"s"}})
-	r = d.do(c, "POST", "/cookies/", url.Values{"action": {"read-signed"}, "name": {"sig"}, "salt": {"s"}})
-	if !strings.Contains(r.body, `Signature valid. &#34;sig&#34; = &#34;v&#34;`) {
-		t.Error("the signed cookie did not read back")
+	read := func(salt string) string {
+		r := d.do(c, "POST", "/cookies/", url.Values{"action": {"read-signed"}, "name": {"sig"}, "salt": {salt}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("read-signed answered %d", r.status)
+		}
+		return d.do(c, "GET", "/cookies/", nil).body
 	}
-	r = d.do(c, "POST", "/cookies/", url.Values{"action": {"read-signed"}, "name": {"sig"}, "salt": {"other"}})
-	if !strings.Contains(r.body, "Bad signature") {
-		t.Error("a signed cookie read with another salt was accepted")
+	if body := read("s"); !strings.Contains(body, `class="msg success" id="signed-result" data-level="success">Signature valid. &#34;sig&#34; = &#34;v&#34;`) {
+		t.Error("the signed cookie did not read back, shown as a success")
+	}
+	if body := read("other"); !strings.Contains(body, `class="msg error" id="signed-result" data-level="error">Bad signature`) {
+		t.Error("a signed cookie read with another salt was not shown as an error")
 	}
 	r = d.do(c, "POST", "/cookies/", url.Values{"action": {"delete"}, "name": {"plain"}})
-	if sc := r.header.Get("Set-Cookie"); !strings.HasPrefix(sc, `plain=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`) {
+	if sc := setCookieFor(r.header, "plain"); !strings.HasPrefix(sc, `plain=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`) {
 		t.Errorf("delete sent %q", sc)
+	}
+	// Deleting the session cookie itself: the playground's header wins over
+	// the session's (the messages are lost with the session).
+	r = d.do(c, "POST", "/cookies/", url.Values{"action": {"delete"}, "name": {"sessionid"}})
+	if sc := r.header.Values("Set-Cookie"); len(sc) != 1 || !strings.HasPrefix(sc[0], `sessionid=""; expires=Thu, 01 Jan 1970`) {
+		t.Errorf("deleting sessionid in the playground sent %q", sc)
 	}
 }
 

@@ -3,18 +3,23 @@ package main
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/djsession/djsession/auth"
-	"github.com/djsession/djsession/internal/djpassword"
+	"github.com/djsession/djsession/auth/hashers"
 )
 
 // demoUser is a row of the in-memory user table. Password is the Django
-// password field; the plain password is kept only to print it on the page.
+// password field; the plain password is kept only to print it on the page
+// (and forgotten once the user changes it).
 type demoUser struct {
 	PK       string
 	Username string
 	Plain    string
 	Password string
+	// LastLogin is Django's last_login; PrevLogin the login before it,
+	// zero for a user who logged in once since the demo started.
+	LastLogin, PrevLogin time.Time
 }
 
 // ID returns the primary key, as Django stores it in the session.
@@ -41,10 +46,12 @@ type userDB struct {
 	mu     sync.RWMutex
 	byID   map[string]*demoUser
 	byName map[string]*demoUser
+	// iterations is the PBKDF2 count of the hashes changePassword makes.
+	iterations int
 }
 
 func newUserDB() *userDB {
-	db := &userDB{byID: map[string]*demoUser{}, byName: map[string]*demoUser{}}
+	db := &userDB{byID: map[string]*demoUser{}, byName: map[string]*demoUser{}, iterations: hashers.DefaultIterations}
 	for i := range demoUsers {
 		u := demoUsers[i]
 		db.byID[u.PK] = &u
@@ -71,14 +78,75 @@ func (db *userDB) authenticate(username, password string) *demoUser {
 	u, ok := db.byName[username]
 	db.mu.RUnlock()
 	if !ok {
-		djpassword.Check(password, dummyHash)
+		hashers.Check(password, dummyHash)
 		return nil
 	}
-	if good, err := djpassword.Check(password, u.Password); err != nil || !good {
+	if good, err := hashers.Check(password, u.Password); err != nil || !good {
 		return nil
 	}
 	c := *u
 	return &c
+}
+
+// recordLogin sets the user's last_login to now, as Django's
+// update_last_login does, keeping the login before it.
+func (db *userDB) recordLogin(id string, now time.Time) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if u, ok := db.byID[id]; ok {
+		u.PrevLogin, u.LastLogin = u.LastLogin, now
+	}
+}
+
+// changePassword stores a new Django hash of password for the user and
+// returns the user as it now is.
+func (db *userDB) changePassword(id, password string) (*demoUser, error) {
+	db.mu.RLock()
+	n := db.iterations
+	db.mu.RUnlock()
+	hash, err := hashers.Make(password, n)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	u, ok := db.byID[id]
+	if !ok {
+		return nil, auth.ErrUserNotFound
+	}
+	u.Password, u.Plain = hash, ""
+	c := *u
+	return &c, nil
+}
+
+// lastLogin returns the user's last_login (zero before the first login).
+func (db *userDB) lastLogin(id string) time.Time {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if u, ok := db.byID[id]; ok {
+		return u.LastLogin
+	}
+	return time.Time{}
+}
+
+// setIterations sets the PBKDF2 count of the hashes changePassword makes
+// (tests make it small).
+func (db *userDB) setIterations(n int) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.iterations = n
+}
+
+// credentials returns the demo accounts for the pages: the password to
+// type, or "" once the user changed it.
+func (db *userDB) credentials() []credential {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	out := make([]credential, len(demoUsers))
+	for i, u := range demoUsers {
+		out[i] = credential{u.Username, db.byName[u.Username].Plain}
+	}
+	return out
 }
 
 // setPassword changes a user's password hash (used by tests to show that a

@@ -878,13 +878,19 @@ def _(p):
 
 @command('check-password')
 def cmd_check_password(args):
-    """django.contrib.auth.hashers.check_password(password, encoded)."""
+    """django.contrib.auth.hashers.check_password(password, encoded).
+
+    "updated" says whether Django called check_password's setter: the
+    password was right and Django would store a new hash of it (another
+    hasher, iteration count or salt length than its preferred hasher's)."""
     from django.contrib.auth.hashers import check_password, identify_hasher
     try:
         hasher = identify_hasher(args.encoded).algorithm
     except ValueError:
         hasher = None
-    return {'ok': True, 'valid': check_password(args.password, args.encoded), 'hasher': hasher}
+    updated = []
+    valid = check_password(args.password, args.encoded, setter=lambda raw: updated.append(raw))
+    return {'ok': True, 'valid': valid, 'hasher': hasher, 'updated': bool(updated)}
 
 
 @arguments('make-password')

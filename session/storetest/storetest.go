@@ -3,7 +3,7 @@
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) session.Store {
-//			return mystore.New(...)
+//			return memory.New(memory.Options{}) // a new, empty store of yours
 //		})
 //	}
 //

@@ -1,4 +1,4 @@
-package djpassword
+package hashers
 
 import (
 	"strconv"
@@ -56,5 +56,43 @@ func TestDjangoDefaultHashChecks(t *testing.T) {
 	encoded, _ := res["encoded"].(string)
 	if ok, err := Check("lookingglass", encoded); !ok || err != nil {
 		t.Errorf("Check(%q) = %v, %v; want true", encoded, ok, err)
+	}
+}
+
+// TestMustUpdateAsDjango checks MustUpdate(encoded, Django32Iterations)
+// against whether Django 3.2's check_password, given the right password,
+// stores a new hash (calls its setter).
+func TestMustUpdateAsDjango(t *testing.T) {
+	made, err := Make("lookingglass", Django32Iterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := []struct{ password, encoded string }{
+		{"lookingglass", made},
+	}
+	for _, h := range djangoHashes {
+		hashes = append(hashes, struct{ password, encoded string }{h.password, h.encoded})
+	}
+	// A 3.2 count with a short salt (made before Django 3.2 raised the
+	// salt entropy).
+	short, err := Encode("x", "shortsalt", Django32Iterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes = append(hashes, struct{ password, encoded string }{"x", short})
+	var calls [][]string
+	for _, h := range hashes {
+		calls = append(calls, []string{"check-password", "--password-json", djangotest.JSONString(h.password), "--encoded", h.encoded})
+	}
+	res := djangotest.RunBatch(t, calls...)
+	for i, h := range hashes {
+		r := djangotest.OK(t, res[i])
+		if valid, _ := r["valid"].(bool); !valid {
+			t.Fatalf("Django refused %q", h.encoded)
+		}
+		updated, _ := r["updated"].(bool)
+		if got := MustUpdate(h.encoded, Django32Iterations); got != updated {
+			t.Errorf("MustUpdate(%q, Django32Iterations) = %v; Django 3.2 stores a new hash: %v", h.encoded, got, updated)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package djpassword
+package hashers
 
 import (
 	"errors"
@@ -53,16 +53,90 @@ func TestEncodeMatchesDjangoByteForByte(t *testing.T) {
 }
 
 func TestMake(t *testing.T) {
-	encoded, err := Make("wonderland")
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		iterations int
+		want       string
+	}{
+		{0, "1000000"},
+		{Django32Iterations, "260000"},
+		{1000, "1000"},
+	} {
+		encoded, err := Make("wonderland", tt.iterations)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(encoded, "$")
+		if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[1] != tt.want || len(parts[2]) != 22 {
+			t.Errorf("Make(_, %d) gave %q, want pbkdf2_sha256$%s$<22-char salt>$<hash>", tt.iterations, encoded, tt.want)
+		}
+		if ok, err := Check("wonderland", encoded); !ok || err != nil {
+			t.Errorf("Check of the right password = %v, %v", ok, err)
+		}
+		if MustUpdate(encoded, tt.iterations) {
+			t.Errorf("MustUpdate(%q, %d) = true for a hash Make just made with that count", encoded, tt.iterations)
+		}
 	}
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[1] != "1000000" || len(parts[2]) != 22 {
-		t.Errorf("Make gave %q, want pbkdf2_sha256$1000000$<22-char salt>$<hash>", encoded)
+	if _, err := Make("x", -1); !errors.Is(err, ErrBadIterations) {
+		t.Errorf("Make with -1 iterations: err = %v, want ErrBadIterations", err)
 	}
-	if ok, err := Check("wonderland", encoded); !ok || err != nil {
-		t.Errorf("Check of the right password = %v, %v", ok, err)
+}
+
+func TestDefaultsAreDjangos(t *testing.T) {
+	// Django's PBKDF2PasswordHasher.iterations in each release's
+	// django/contrib/auth/hashers.py.
+	for _, tt := range []struct {
+		release   string
+		got, want int
+	}{
+		{"3.2", Django32Iterations, 260000},
+		{"5.0", Django50Iterations, 720000},
+		{"5.1", Django51Iterations, 870000},
+		{"5.2", Django52Iterations, 1000000},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("Django %s: %d, want %d", tt.release, tt.got, tt.want)
+		}
+	}
+	if DefaultIterations != Django52Iterations {
+		t.Errorf("DefaultIterations = %d, want Django 5.2's", DefaultIterations)
+	}
+}
+
+func TestMustUpdate(t *testing.T) {
+	for _, tt := range []struct {
+		name, encoded string
+		iterations    int
+		want          bool
+	}{
+		{"Django 3.2's count and salt, checked with 3.2's count", djangoHashes[0].encoded, Django32Iterations, false},
+		{"Django 3.2's hash, checked with 5.2's count", djangoHashes[0].encoded, 0, true},
+		{"fewer iterations", djangoHashes[1].encoded, 1000, true}, // an 11-character salt
+		{"a pbkdf2_sha1 hash", djangoHashes[3].encoded, 1000, true},
+		{"a 22-character salt at the right count", "pbkdf2_sha256$1000$abcdefghijklmnopqrstuv$x", 1000, false},
+		{"a 21-character salt (125 bits)", "pbkdf2_sha256$1000$abcdefghijklmnopqrstu$x", 1000, true},
+		{"an unusable password", "!abc", 1000, false},
+		{"an argon2 hash", "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$aGFzaA", 1000, false},
+		{"a malformed hash", "pbkdf2_sha256$x", 1000, false},
+	} {
+		if got := MustUpdate(tt.encoded, tt.iterations); got != tt.want {
+			t.Errorf("%s: MustUpdate(%q, %d) = %v, want %v", tt.name, tt.encoded, tt.iterations, got, tt.want)
+		}
+	}
+}
+
+func TestIsUsable(t *testing.T) {
+	for encoded, want := range map[string]bool{
+		"!": false,
+		"!Mh2r8fsn3Xk4oUJPdFZ4t3OQ8aBOcd3LVHw6Wc8t": false,
+		"":                      true, // as Django's is_password_usable; no password checks against it
+		djangoHashes[0].encoded: true,
+	} {
+		if got := IsUsable(encoded); got != want {
+			t.Errorf("IsUsable(%q) = %v, want %v", encoded, got, want)
+		}
+	}
+	if ok, err := Check("", ""); ok || !errors.Is(err, ErrUnknownAlgorithm) {
+		t.Errorf(`Check("", "") = %v, %v; want false, ErrUnknownAlgorithm`, ok, err)
 	}
 }
 
