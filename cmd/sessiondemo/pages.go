@@ -21,7 +21,7 @@ import (
 // (Django's LOGIN_REDIRECT_URL).
 const afterLogin = "/private/"
 
-// loginCookie is the name of the signed login cookie (the seed's is_login).
+// loginCookie is the name of the signed login cookie (is_login, the name tutorials give it).
 const loginCookie = "is_login"
 
 // credential is a demo account as the pages show it; Password is "" once

@@ -104,7 +104,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		LoginURL:   "/accounts/login/",
 		LookupUser: s.users.lookup,
 		Logger:     cfg.Logger,
-		// The seed's login cookie, signed: used by the members page.
+		// The signed login cookie: used by the members page.
 		LoginCookie:       loginCookie,
 		LoginCookieSecure: cfg.SecureCookies,
 	})
