@@ -80,7 +80,10 @@
 // Errors are values. Session.Save returns the store's error; when the
 // automatic save fails, Config.ErrorHandler answers instead of the handler
 // (500 with the cause logged through log/slog by default). Data that cannot
-// be read (another secret key, tampering) is an empty session and a warning.
+// be read (another secret key, tampering) is an empty session and a warning;
+// data in another codec's format, or holding a value the codec refuses
+// (ErrCodecMismatch), is an error like a store's, so that it is never
+// overwritten.
 //
 // # Outside a request
 //
