@@ -166,7 +166,9 @@ func TestDeadlineOfAServerThatHangs(t *testing.T) {
 		call func(ctx context.Context) error
 	}{
 		{"Load", func(ctx context.Context) error { _, _, _, err := st.Load(ctx, key); return err }},
-		{"Save", func(ctx context.Context) error { return st.Save(ctx, key, []byte("y"), time.Now().Add(time.Hour), false) }},
+		{"Save", func(ctx context.Context) error {
+			return st.Save(ctx, key, []byte("y"), time.Now().Add(time.Hour), false)
+		}},
 		{"Delete", func(ctx context.Context) error { return st.Delete(ctx, key) }},
 	} {
 		t.Run(tc.name+" returns at the deadline", func(t *testing.T) {
