@@ -125,7 +125,7 @@ func TestDecodeReadsWhatPythonWrites(t *testing.T) {
 		}
 	}
 	extra := map[string]any{"t": map[string]any{"__tuple__": []any{1, "x", map[string]any{"__tuple__": []any{}}}},
-		"b": map[string]any{"__bytes_hex__": hex.EncodeToString([]byte("bytés"))},
+		"b":   map[string]any{"__bytes_hex__": hex.EncodeToString([]byte("bytés"))},
 		"utc": map[string]any{"__datetime__": "2030-01-02T03:04:05", "__tz__": "utc"}}
 	for proto := 3; proto <= 5; proto++ {
 		cases = append(cases, tc{extra, map[string]any{"t": []any{int64(1), "x", []any{}}, "b": "bytés",
