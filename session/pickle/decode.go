@@ -176,15 +176,34 @@ type container struct {
 // decoder is one run of the unpickler.
 type decoder struct {
 	data     []byte
+	text     string // data as one string, which every str and bytes slices
+
 	pos      int
-	stack    []any
+	stack    []item
 	marks    []int
-	memo     []any
-	memoFar  map[uint32]any // indices beyond len(memo), which Python never writes
-	budget   int            // values the conversion may still produce
-	stackBuf [32]any
+	memo     []item
+	memoFar  map[uint32]item // indices beyond len(memo), which Python never writes
+	budget   int             // values the conversion may still produce
+	stackBuf [32]item
 	markBuf  [8]int
-	memoBuf  [32]any
+	memoBuf  [32]item
+}
+
+// item is one entry of the stack or the memo: a str kept as it is (a dict
+// key needs no interface value, and module and global names never leave
+// the stack), or any other value.
+type item struct {
+	s   string
+	v   any
+	str bool
+}
+
+// value is the item as a value of a list, a tuple or a dict.
+func (it item) value() any {
+	if it.str {
+		return it.s
+	}
+	return it.v
 }
 
 func corrupt(pos int, format string, args ...any) error {
@@ -203,7 +222,7 @@ func unmarshal(data []byte) (map[string]any, error) {
 	if data[1] < 2 || data[1] > 5 {
 		return nil, fmt.Errorf("%w: pickle protocol %d: only protocols 2 to 5 are read", session.ErrCodecMismatch, data[1])
 	}
-	d := &decoder{data: data, pos: 2, budget: 4*len(data) + 4096}
+	d := &decoder{data: data, text: string(data), pos: 2, budget: 4*len(data) + 4096}
 	d.stack, d.marks, d.memo = d.stackBuf[:0], d.markBuf[:0], d.memoBuf[:0]
 	top, err := d.run()
 	if err != nil {
@@ -283,27 +302,38 @@ func (d *decoder) readLen(width int) (int, error) {
 	return int(n), nil
 }
 
-func (d *decoder) push(v any) { d.stack = append(d.stack, v) }
+func (d *decoder) push(v any) { d.stack = append(d.stack, item{v: v}) }
 
-func (d *decoder) pop() (any, error) {
+func (d *decoder) pushStr(s string) { d.stack = append(d.stack, item{s: s, str: true}) }
+
+func (d *decoder) pop() (item, error) {
 	if len(d.stack) == 0 || (len(d.marks) > 0 && len(d.stack) == d.marks[len(d.marks)-1]) {
-		return nil, corrupt(d.pos-1, "stack underflow")
+		return item{}, corrupt(d.pos-1, "stack underflow")
 	}
 	v := d.stack[len(d.stack)-1]
 	d.stack = d.stack[:len(d.stack)-1]
 	return v, nil
 }
 
-func (d *decoder) peek() (any, error) {
+func (d *decoder) peek() (item, error) {
 	if len(d.stack) == 0 || (len(d.marks) > 0 && len(d.stack) == d.marks[len(d.marks)-1]) {
-		return nil, corrupt(d.pos-1, "stack underflow")
+		return item{}, corrupt(d.pos-1, "stack underflow")
 	}
 	return d.stack[len(d.stack)-1], nil
 }
 
+// values returns the items as values, in a new slice.
+func values(items []item) []any {
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = it.value()
+	}
+	return out
+}
+
 // popMark returns the items above the topmost MARK and removes them and
 // the mark. The slice aliases the stack: copy what is kept.
-func (d *decoder) popMark() ([]any, error) {
+func (d *decoder) popMark() ([]item, error) {
 	if len(d.marks) == 0 {
 		return nil, corrupt(d.pos-1, "no MARK on the stack")
 	}
@@ -314,7 +344,7 @@ func (d *decoder) popMark() ([]any, error) {
 	return items, nil
 }
 
-func (d *decoder) memoize(idx uint32, v any) {
+func (d *decoder) memoize(idx uint32, v item) {
 	switch {
 	case int(idx) < len(d.memo):
 		d.memo[idx] = v
@@ -322,7 +352,7 @@ func (d *decoder) memoize(idx uint32, v any) {
 		d.memo = append(d.memo, v)
 	default:
 		if d.memoFar == nil {
-			d.memoFar = make(map[uint32]any)
+			d.memoFar = make(map[uint32]item)
 		}
 		d.memoFar[idx] = v
 	}
@@ -330,11 +360,11 @@ func (d *decoder) memoize(idx uint32, v any) {
 
 func (d *decoder) recall(idx uint32) error {
 	if int(idx) < len(d.memo) {
-		d.push(d.memo[idx])
+		d.stack = append(d.stack, d.memo[idx])
 		return nil
 	}
 	if v, ok := d.memoFar[idx]; ok {
-		d.push(v)
+		d.stack = append(d.stack, v)
 		return nil
 	}
 	return corrupt(d.pos, "memo index %d was never stored", idx)
@@ -358,7 +388,7 @@ func (d *decoder) run() (any, error) {
 			if d.pos != len(d.data) {
 				return nil, corrupt(d.pos, "%d bytes after STOP", len(d.data)-d.pos)
 			}
-			return d.stack[0], nil
+			return d.stack[0].value(), nil
 		case opFrame:
 			if _, err := d.readLen(8); err != nil {
 				return nil, err
@@ -419,17 +449,17 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			b, _ := d.read(n)
-			d.push(pyString(b))
+			d.pushStr(pyString(d.text[d.pos : d.pos+n]))
+			d.pos += n
 		case opShortBinBytes, opBinBytes, opBinBytes8:
 			n, err := d.readLen(lenWidth(op))
 			if err != nil {
 				return nil, err
 			}
-			b, _ := d.read(n)
-			d.push(pyBytes(b))
+			d.push(pyBytes(d.text[d.pos : d.pos+n]))
+			d.pos += n
 		case opEmptyDict:
-			d.push(&container{kind: kindDict, m: make(map[string]any)})
+			d.push(&container{kind: kindDict}) // its map is made at the first SETITEMS, at its size
 		case opEmptyList:
 			d.push(&container{kind: kindList})
 		case opEmptyTuple:
@@ -453,13 +483,13 @@ func (d *decoder) run() (any, error) {
 			if op == opTuple {
 				kind = kindTuple
 			}
-			d.push(&container{kind: kind, items: append([]any(nil), items...)})
+			d.push(&container{kind: kind, items: values(items)})
 		case opTuple1, opTuple2, opTuple3:
 			n := int(op-opTuple1) + 1
 			if len(d.stack)-n < 0 || (len(d.marks) > 0 && len(d.stack)-n < d.marks[len(d.marks)-1]) {
 				return nil, corrupt(d.pos-1, "stack underflow")
 			}
-			items := append([]any(nil), d.stack[len(d.stack)-n:]...)
+			items := values(d.stack[len(d.stack)-n:])
 			d.stack = d.stack[:len(d.stack)-n]
 			d.push(&container{kind: kindTuple, items: items})
 		case opAppend:
@@ -471,7 +501,7 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			c.items = append(c.items, v)
+			c.items = append(c.items, v.value())
 		case opAppends:
 			items, err := d.popMark()
 			if err != nil {
@@ -481,7 +511,9 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			c.items = append(c.items, items...)
+			for _, it := range items {
+				c.items = append(c.items, it.value())
+			}
 		case opSetItem:
 			v, err := d.pop()
 			if err != nil {
@@ -495,7 +527,7 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := d.setItems(c, []any{k, v}); err != nil {
+			if err := d.setItem(c, k, v); err != nil {
 				return nil, err
 			}
 		case opSetItems:
@@ -565,10 +597,9 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			module, ok1 := mv.(string)
-			name, ok2 := nv.(string)
-			if !ok1 || !ok2 {
-				return nil, corrupt(d.pos-1, "STACK_GLOBAL of %s and %s", describe(mv), describe(nv))
+			module, name := mv.s, nv.s
+			if !mv.str || !nv.str {
+				return nil, corrupt(d.pos-1, "STACK_GLOBAL of %s and %s", describe(mv.value()), describe(nv.value()))
 			}
 			g := lookupGlobal(module, name)
 			if g == 0 {
@@ -584,7 +615,7 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			v, err := reduce(fn, args)
+			v, err := reduce(fn.value(), args.value())
 			if err != nil {
 				return nil, err
 			}
@@ -640,43 +671,56 @@ func (d *decoder) line() (string, error) {
 // target returns the container below the top of the stack that APPEND or
 // SETITEM(S) adds to.
 func (d *decoder) target(kind uint8, op string) (*container, error) {
-	v, err := d.peek()
+	it, err := d.peek()
 	if err != nil {
 		return nil, err
 	}
-	c, ok := v.(*container)
+	c, ok := it.v.(*container)
 	if !ok || c.kind != kind {
 		if kind == kindList {
-			return nil, refused("%s on %s: only lists are appended to", op, describe(v))
+			return nil, refused("%s on %s: only lists are appended to", op, describe(it.value()))
 		}
-		return nil, refused("%s on %s: only dicts get items", op, describe(v))
+		return nil, refused("%s on %s: only dicts get items", op, describe(it.value()))
 	}
 	return c, nil
 }
 
 // setItems stores key, value pairs in a dict; keys must be str.
-func (d *decoder) setItems(c *container, items []any) error {
+func (d *decoder) setItems(c *container, items []item) error {
 	if len(items)%2 != 0 {
 		return corrupt(d.pos-1, "an odd number of items for a dict")
 	}
+	if c.m == nil {
+		c.m = make(map[string]any, len(items)/2)
+	}
 	for i := 0; i < len(items); i += 2 {
-		k, ok := items[i].(string)
-		if !ok {
-			return refused("a dict key that is %s: only str keys are read", describe(items[i]))
+		if err := d.setItem(c, items[i], items[i+1]); err != nil {
+			return err
 		}
-		c.m[k] = items[i+1]
 	}
 	return nil
 }
 
-// pyString is a str read from its UTF-8 bytes. Python writes lone
-// surrogates with "surrogatepass", which Go strings cannot hold: they
-// become U+FFFD.
-func pyString(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
+// setItem stores one key, value pair in a dict; the key must be a str.
+func (d *decoder) setItem(c *container, k, v item) error {
+	if !k.str {
+		return refused("a dict key that is %s: only str keys are read", describe(k.value()))
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	if c.m == nil {
+		c.m = make(map[string]any, 1)
+	}
+	c.m[k.s] = v.value()
+	return nil
+}
+
+// pyString is a str read from its UTF-8 bytes (a slice of the input,
+// copied once for all). Python writes lone surrogates with
+// "surrogatepass", which Go strings cannot hold: they become U+FFFD.
+func pyString(b string) string {
+	if utf8.ValidString(b) {
+		return b
+	}
+	return strings.ToValidUTF8(b, "\uFFFD")
 }
 
 // decodeLong reads LONG1/LONG4's little-endian two's complement integer.
@@ -852,6 +896,9 @@ func (d *decoder) convert(v any, depth int) (any, error) {
 		}
 		x.state = visiting
 		if x.kind == kindDict {
+			if x.m == nil {
+				x.m = map[string]any{}
+			}
 			for k, e := range x.m {
 				c, err := d.convert(e, depth+1)
 				if err != nil {
