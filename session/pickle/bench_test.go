@@ -11,7 +11,7 @@ import (
 var benchSession = map[string]any{
 	"_auth_user_id": "42", "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
 	"_auth_user_hash": "576575af4d2d4e3734f08bd0c6556bb2e93c6217064936881cf471da7b74a768",
-	"cart": []any{"apple", "pear", "plum"}, "visits": int64(7),
+	"cart":            []any{"apple", "pear", "plum"}, "visits": int64(7),
 	"_session_expiry": "2030-01-02T03:04:05+00:00",
 }
 

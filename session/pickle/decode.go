@@ -175,8 +175,8 @@ type container struct {
 
 // decoder is one run of the unpickler.
 type decoder struct {
-	data     []byte
-	text     string // data as one string, which every str and bytes slices
+	data []byte
+	text string // data as one string, which every str and bytes slices
 
 	pos      int
 	stack    []item
