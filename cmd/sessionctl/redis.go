@@ -46,7 +46,7 @@ func openRedis(ctx context.Context, cmd string, o *opts, stderr io.Writer) (*red
 	if err != nil {
 		return nil, nil, usageError(stderr, cmd, fmt.Sprintf("--dsn %q: %v", o.dsn, err))
 	}
-	st, err := redisstore.New(client, redisstore.Options{KeyPrefix: o.keyPrefix, Version: o.cacheVersion})
+	st, err := redisstore.New(client, redisstore.Options{KeyPrefix: o.keyPrefix, Version: o.cacheVersion, LoadExpiry: true})
 	if err != nil {
 		client.Close()
 		return nil, nil, usageError(stderr, cmd, err.Error())

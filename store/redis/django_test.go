@@ -146,7 +146,7 @@ func setup(t *testing.T) (djangoSide, *redisstore.Store, goSide) {
 	djangotest.Python(t)
 	prefix := uniquePrefix(t)
 	c := sharedClient(t)
-	st := newStore(t, c, redisstore.Options{KeyPrefix: prefix, Version: 2})
+	st := newStore(t, c, redisstore.Options{KeyPrefix: prefix, Version: 2, LoadExpiry: true})
 	d := djangoSide{t: t, url: "redis://" + addr + "/0", prefix: prefix, version: 2,
 		db: filepath.Join(t.TempDir(), "django.sqlite3")}
 	return d, st, newGoSide(t, st)

@@ -55,8 +55,13 @@
 // session.ErrNotFound (the middleware's ErrSessionInterrupted).
 //
 // Round trips per request: none for a request that does not touch its
-// session, one for a read (GET and PTTL, pipelined), one for a new session
-// (SET NX), two for a modification (the read, then SET XX).
+// session, one for a read (GET), one for a new session (SET NX), two for a
+// modification (the read, then SET XX). Load reports no expiry by default,
+// as Django's cache engine, which never asks for the TTL either: the
+// session package computes a session's expiry from its data, and needs the
+// stored one only for Session.LoadedExpiry. Options.LoadExpiry adds a PTTL
+// to the GET (pipelined: still one round trip) for tools that show it, such
+// as sessionctl inspect.
 //
 // # Deadlines
 //
@@ -97,6 +102,11 @@ type Options struct {
 	// default, 1.
 	Version int
 
+	// LoadExpiry makes Load report the record's expiry, from the key's TTL
+	// (PTTL, pipelined with the GET). Without it Load returns the zero
+	// time, as storetest's LoadHasNoExpiry allows, and one command less.
+	LoadExpiry bool
+
 	// AllowContextTimeoutOff accepts a client built without
 	// ContextTimeoutEnabled: a command then waits for the client's
 	// ReadTimeout and WriteTimeout rather than the context's deadline. Keep
@@ -111,8 +121,9 @@ var ErrConfig = errors.New("redis store: invalid configuration")
 // and session.ExpiredClearer (a no-op: keys expire at their TTL). It is
 // safe for concurrent use.
 type Store struct {
-	client goredis.UniversalClient
-	prefix string // "KEY_PREFIX:VERSION:django.contrib.sessions.cache"
+	client     goredis.UniversalClient
+	prefix     string // "KEY_PREFIX:VERSION:django.contrib.sessions.cache"
+	loadExpiry bool
 }
 
 var (
@@ -140,8 +151,9 @@ func New(client goredis.UniversalClient, opts Options) (*Store, error) {
 			"options, or Options.AllowContextTimeoutOff to rely on its ReadTimeout and WriteTimeout", ErrConfig)
 	}
 	return &Store{
-		client: client,
-		prefix: opts.KeyPrefix + ":" + strconv.Itoa(opts.Version) + ":" + EnginePrefix,
+		client:     client,
+		prefix:     opts.KeyPrefix + ":" + strconv.Itoa(opts.Version) + ":" + EnginePrefix,
+		loadExpiry: opts.LoadExpiry,
 	}, nil
 }
 
@@ -164,14 +176,25 @@ func (s *Store) Key(sessionKey string) string {
 	return s.prefix + sessionKey
 }
 
-// Load reads the record and its TTL in one round trip (GET and PTTL,
-// pipelined). A key without a TTL (not written by a session store) is
-// found with a zero expiry.
+// Load reads the record (GET). With Options.LoadExpiry it also reads its
+// TTL in the same round trip (GET and PTTL, pipelined) and reports the
+// expiry; a key without a TTL (not written by a session store) is then
+// found with a zero expiry. Without it the expiry is the zero time.
 func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
 	}
 	k := s.Key(key)
+	if !s.loadExpiry {
+		data, err := s.client.Get(ctx, k).Bytes()
+		switch {
+		case errors.Is(err, goredis.Nil):
+			return nil, time.Time{}, false, nil
+		case err != nil:
+			return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+		}
+		return data, time.Time{}, true, nil
+	}
 	pipe := s.client.Pipeline()
 	get := pipe.Get(ctx, k)
 	ttl := pipe.PTTL(ctx, k)
