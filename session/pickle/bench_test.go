@@ -15,6 +15,26 @@ var benchSession = map[string]any{
 	"_session_expiry": "2030-01-02T03:04:05+00:00",
 }
 
+// smallSession is the benchmarks module's session.
+var smallSession = map[string]any{"user_id": int64(42), "username": "alice", "cart": []any{"apple", "pear", "plum"}, "visits": int64(1)}
+
+func BenchmarkSmall(b *testing.B) {
+	data, _ := pickle.Codec{}.Encode(smallSession)
+	js, _ := session.JSONCodec{}.Encode(smallSession)
+	b.Run("Decode/pickle", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			(pickle.Codec{}).Decode(data)
+		}
+	})
+	b.Run("Decode/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			(session.JSONCodec{}).Decode(js)
+		}
+	})
+}
+
 func BenchmarkCodec(b *testing.B) {
 	data, err := pickle.Codec{}.Encode(benchSession)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/session"
@@ -184,9 +185,8 @@ type decoder struct {
 	memo     []item
 	memoFar  map[uint32]item // indices beyond len(memo), which Python never writes
 	budget   int             // values the conversion may still produce
-	stackBuf [32]item
-	markBuf  [8]int
-	memoBuf  [32]item
+	stackBuf [12]item
+	markBuf  [4]int
 }
 
 // item is one entry of the stack or the memo: a str kept as it is (a dict
@@ -206,6 +206,21 @@ func (it item) value() any {
 	return it.v
 }
 
+// decoders keeps decoders and their buffers between calls.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+// release drops every reference the decoder holds and returns it to the
+// pool (buffers that grew large are dropped too).
+func (d *decoder) release() {
+	clear(d.stack[:cap(d.stack)])
+	clear(d.memo[:cap(d.memo)])
+	if cap(d.memo) > 1024 {
+		d.memo = nil
+	}
+	d.data, d.text, d.stack, d.marks, d.memoFar = nil, "", nil, nil, nil
+	decoders.Put(d)
+}
+
 func corrupt(pos int, format string, args ...any) error {
 	return fmt.Errorf("%w: pickle: %s at byte %d", session.ErrCorrupt, fmt.Sprintf(format, args...), pos)
 }
@@ -222,8 +237,10 @@ func unmarshal(data []byte) (map[string]any, error) {
 	if data[1] < 2 || data[1] > 5 {
 		return nil, fmt.Errorf("%w: pickle protocol %d: only protocols 2 to 5 are read", session.ErrCodecMismatch, data[1])
 	}
-	d := &decoder{data: data, text: string(data), pos: 2, budget: 4*len(data) + 4096}
-	d.stack, d.marks, d.memo = d.stackBuf[:0], d.markBuf[:0], d.memoBuf[:0]
+	d := decoders.Get().(*decoder)
+	defer d.release()
+	d.data, d.text, d.pos, d.budget = data, string(data), 2, 4*len(data)+4096
+	d.stack, d.marks, d.memo, d.memoFar = d.stackBuf[:0], d.markBuf[:0], d.memo[:0], nil
 	top, err := d.run()
 	if err != nil {
 		return nil, err
@@ -510,6 +527,9 @@ func (d *decoder) run() (any, error) {
 			c, err := d.target(kindList, "APPENDS")
 			if err != nil {
 				return nil, err
+			}
+			if c.items == nil {
+				c.items = make([]any, 0, len(items))
 			}
 			for _, it := range items {
 				c.items = append(c.items, it.value())
