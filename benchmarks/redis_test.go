@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,6 +98,7 @@ func BenchmarkRedis(b *testing.B) {
 		{"Untouched", func(impl) http.HandlerFunc { return untouched }, true, false},
 	}
 	impls, counters := redisImpls(b)
+	b.Run("Floor", func(b *testing.B) { redisFloor(b) })
 	for _, sc := range scenarios {
 		b.Run(sc.name, func(b *testing.B) {
 			for _, im := range impls {
@@ -113,4 +115,39 @@ func BenchmarkRedis(b *testing.B) {
 			}
 		})
 	}
+}
+
+// redisFloor measures one bare GET of a session-sized value with each
+// client, outside any session library: the floor of a read-only request.
+func redisFloor(b *testing.B) {
+	addr := testservers.Require(b, testservers.EnvRedisAddr)
+	ctx := context.Background()
+	key := fmt.Sprintf("bench-floor-%d", time.Now().UnixNano())
+	value := strings.Repeat("x", 120)
+	c := goredis.NewClient(&goredis.Options{Addr: addr, ContextTimeoutEnabled: true})
+	defer c.Close()
+	if err := c.Set(ctx, key, value, time.Minute).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("go-redis-GET", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Get(ctx, key).Bytes(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	pool := &redis.Pool{MaxIdle: 10, Dial: func() (redis.Conn, error) { return redis.Dial("tcp", addr) }}
+	defer pool.Close()
+	b.Run("redigo-GET", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			conn := pool.Get()
+			_, err := redis.Bytes(conn.Do("GET", key))
+			conn.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
