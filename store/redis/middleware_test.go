@@ -1,11 +1,14 @@
 package redis_test
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/session/pickle"
@@ -66,5 +69,46 @@ func TestLogoutIsNotUndoneByASlowRequest(t *testing.T) {
 				t.Errorf("the logged-out session exists again: %d, %v", n, err)
 			}
 		})
+	}
+}
+
+// TestAnotherCodecsRecordIsNeverOverwritten: a Django session (a pickle)
+// read by a store configured with the JSON codec is an error the handler
+// sees, and the record stays as Django wrote it.
+func TestAnotherCodecsRecordIsNeverOverwritten(t *testing.T) {
+	c := sharedClient(t)
+	st := newStore(t, c, redisstore.Options{KeyPrefix: uniquePrefix(t)})
+	key := session.NewKey()
+	django, err := pickle.Codec{}.Encode(map[string]any{"_auth_user_id": "1", "cart": []any{"apple"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Save(t.Context(), key, django, time.Now().Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	m, err := session.New(st, session.Config{
+		SecretKey: []byte("a secret key for this test only, long enough"),
+		Codec:     session.JSONCodec{},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Open(t.Context(), key); !errors.Is(err, session.ErrCodecMismatch) {
+		t.Errorf("Open = %v, want ErrCodecMismatch", err)
+	}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		session.FromRequest(r).Set("visits", 1)
+	}))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", "sessionid="+key)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("a write answered %d, want 500", rec.Code)
+	}
+	got, err := c.Get(t.Context(), st.Key(key)).Bytes()
+	if err != nil || !bytes.Equal(got, django) {
+		t.Errorf("the record is now %q, %v; want Django's pickle untouched", got, err)
 	}
 }
