@@ -97,8 +97,13 @@ func scsImpl() impl {
 	// No cleanup goroutine: it would keep every store of the run alive and
 	// slow down the benchmarks that follow.
 	sm.Store = memstore.NewWithCleanupInterval(0)
+	return scsOn(sm, "scs")
+}
+
+// scsOn is scs's session manager sm behind the four handlers.
+func scsOn(sm *scs.SessionManager, name string) impl {
 	return impl{
-		name: "scs",
+		name: name,
 		wrap: sm.LoadAndSave,
 		fill: func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()

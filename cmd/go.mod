@@ -6,13 +6,16 @@ require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/djsession/djsession v0.0.0-00010101000000-000000000000
+	github.com/djsession/djsession/store/redis v0.0.0-00010101000000-000000000000
 	github.com/djsession/djsession/store/sqlstore/mysql v0.0.0-00010101000000-000000000000
 	github.com/djsession/djsession/store/sqlstore/postgres v0.0.0-00010101000000-000000000000
 	github.com/djsession/djsession/store/sqlstore/sqlite v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.23.0
 )
 
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-sql-driver/mysql v1.10.1 // indirect
@@ -24,6 +27,7 @@ require (
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
@@ -35,6 +39,7 @@ require (
 
 replace (
 	github.com/djsession/djsession => ../
+	github.com/djsession/djsession/store/redis => ../store/redis
 	github.com/djsession/djsession/store/sqlstore/mysql => ../store/sqlstore/mysql
 	github.com/djsession/djsession/store/sqlstore/postgres => ../store/sqlstore/postgres
 	github.com/djsession/djsession/store/sqlstore/sqlite => ../store/sqlstore/sqlite

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the full test suite needs: the real
 # servers (PostgreSQL, MariaDB, Redis, memcached), Chromium for the browser
-# tests and Debian's python3-django for the Django interop tests.
+# tests and Debian's python3-django for the Django interop tests (with
+# python3-django-redis for the cache engine on Redis and python3-psycopg2
+# for Django on PostgreSQL).
 #
 # apt-get install runs every time (it is a no-op when everything is there);
 # apt-get update runs only when a package is missing or the install failed.
@@ -10,7 +12,7 @@
 # ports (internal/testservers). An existing policy-rc.d is put back after.
 set -euo pipefail
 
-PACKAGES=(python3-django postgresql mariadb-server redis-server memcached chromium)
+PACKAGES=(python3-django python3-django-redis python3-psycopg2 postgresql mariadb-server redis-server memcached chromium)
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then

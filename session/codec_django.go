@@ -47,10 +47,15 @@ func (c *DjangoCodec) Encode(values map[string]any) ([]byte, error) {
 
 // Decode checks the signature of data and returns the object it holds. A
 // bad signature (another secret key, tampering), a malformed value or a
-// payload that is not a JSON object is an error matching ErrCorrupt.
+// payload that is not a JSON object is an error matching ErrCorrupt; a
+// pickle or an unsigned JSON object (another codec's data) is an error
+// matching ErrCodecMismatch.
 func (c *DjangoCodec) Decode(data []byte) (map[string]any, error) {
 	js, err := c.signer.UnsignPayload(string(data), 0)
 	if err != nil {
+		if e := mismatch(data, frameSigned); e != nil {
+			return nil, e
+		}
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	m, err := pyjson.UnmarshalObject(js)

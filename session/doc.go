@@ -84,7 +84,10 @@
 // Errors are values. Session.Save returns the store's error; when the
 // automatic save fails, Config.ErrorHandler answers instead of the handler
 // (500 with the cause logged through log/slog by default). Data that cannot
-// be read (another secret key, tampering) is an empty session and a warning.
+// be read (another secret key, tampering) is an empty session and a warning;
+// data in another codec's format, or holding a value the codec refuses
+// (ErrCodecMismatch), is an error like a store's, so that it is never
+// overwritten.
 //
 // # Outside a request
 //
@@ -105,9 +108,11 @@
 // error matching ErrNotSupported where a store lacks a capability.
 //
 // store/memory keeps sessions in the process; store/sqlstore keeps them in
-// Django's django_session table (SQLite, PostgreSQL, MySQL). The data of a
-// byte store is encoded by a Codec, Django's signed format by default
-// (DjangoCodec). Planned, not built yet: stores on Redis, memcached, files,
-// signed cookies and a cache in front of a database; an atomic
-// read-modify-write and a per-user index (see Store).
+// Django's django_session table (SQLite, PostgreSQL, MySQL); store/redis in
+// Redis, as Django's cache engine does. The data of a byte store is encoded
+// by a Codec, Django's signed format by default (DjangoCodec); JSONCodec is
+// unsigned JSON, and package session/pickle is the pickle of Django's cache
+// engine. Planned, not built yet: stores on memcached, files, signed cookies
+// and a cache in front of a database; an atomic read-modify-write and a
+// per-user index (see Store).
 package session

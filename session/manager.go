@@ -112,7 +112,7 @@ func (m *Manager) cookieLine(key string, e expiry, now time.Time) string {
 // load reads the record under key: decoded values, the record's expiry,
 // whether the values are a store's shared snapshot, and whether the record
 // was found. Data that cannot be decoded is found, with an error matching
-// ErrCorrupt.
+// ErrCorrupt, or ErrCodecMismatch for another codec's data.
 func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, error) {
 	if m.vstore != nil {
 		vals, exp, found, err := m.vstore.LoadValues(ctx, key)
@@ -133,6 +133,11 @@ func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Ti
 	}
 	vals, err := m.codec.Decode(data)
 	if err != nil {
+		if errors.Is(err, ErrCodecMismatch) {
+			// Another program's data, or another codec's: an error the
+			// handler sees, never an empty session that a save overwrites.
+			return nil, exp, false, true, err
+		}
 		if unreadable(err) {
 			return nil, exp, false, true, fmt.Errorf("%w: %w", ErrUnreadable, err)
 		}

@@ -119,6 +119,10 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	if len(args) > 0 {
 		return usageError(stderr, "migrate", fmt.Sprintf("unexpected arguments %q", args))
 	}
+	if isRedis(o) {
+		fmt.Fprintln(stdout, "nothing to migrate: Redis keeps sessions as keys, with no table to create")
+		return exitOK
+	}
 	st, code := openStore(ctx, "migrate", o, true, stderr)
 	if st == nil {
 		return code
@@ -135,6 +139,19 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		return usageError(stderr, "clearsessions", fmt.Sprintf("unexpected arguments %q", args))
+	}
+	if isRedis(o) {
+		st, closeFn, code := openRedis(ctx, "clearsessions", o, stderr)
+		if st == nil {
+			return code
+		}
+		defer closeFn()
+		if err := st.ClearExpired(ctx); err != nil {
+			fmt.Fprintf(stderr, "sessionctl clearsessions: %v\n", err)
+			return exitStoreErr
+		}
+		fmt.Fprintln(stdout, "nothing to do: Redis removes each session when its TTL runs out (Django's cache engine clears nothing either)")
+		return exitOK
 	}
 	st, code := openStore(ctx, "clearsessions", o, false, stderr)
 	if st == nil {
@@ -236,13 +253,31 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	if !ok {
 		return exitUsage
 	}
-	st, code := openStore(ctx, "inspect", o, false, stderr)
-	if st == nil {
-		return code
+	var (
+		store session.Store
+		codec session.Codec
+	)
+	if isRedis(o) {
+		c, err := redisCodec(o)
+		if err != nil {
+			return usageError(stderr, "inspect", err.Error())
+		}
+		st, closeFn, code := openRedis(ctx, "inspect", o, stderr)
+		if st == nil {
+			return code
+		}
+		defer closeFn()
+		store, codec = st, c
+	} else {
+		st, code := openStore(ctx, "inspect", o, false, stderr)
+		if st == nil {
+			return code
+		}
+		defer closeStore(st)
+		store = st
 	}
-	defer closeStore(st)
 
-	m, err := session.New(st, session.Config{SecretKey: secret, FallbackKeys: fallbacks, Logger: quiet})
+	m, err := session.New(store, session.Config{SecretKey: secret, FallbackKeys: fallbacks, Logger: quiet, Codec: codec})
 	if err != nil {
 		return usageError(stderr, "inspect", err.Error())
 	}
@@ -250,6 +285,9 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	switch {
 	case errors.Is(err, session.ErrNotFound):
 		fmt.Fprintf(stderr, "sessionctl inspect: no live session %q (unknown or expired)\n", key)
+		return exitNo
+	case errors.Is(err, session.ErrCodecMismatch):
+		fmt.Fprintf(stderr, "sessionctl inspect: the data of session %q is not in the format of this codec (see --codec): %v\n", key, err)
 		return exitNo
 	case errors.Is(err, session.ErrCorrupt):
 		fmt.Fprintf(stderr, "sessionctl inspect: the data of session %q does not verify with this SECRET_KEY or its fallbacks (wrong secret key, or altered data): %v\n", key, err)

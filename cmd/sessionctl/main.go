@@ -19,12 +19,20 @@
 // Database flags (migrate, clearsessions, inspect), which may also come
 // before the command:
 //
-//	--engine NAME   sqlite (default), postgres or mysql; env SESSIONCTL_ENGINE
+//	--engine NAME   sqlite (default), postgres, mysql or redis; env SESSIONCTL_ENGINE
 //	--dsn DSN       the database: a file for sqlite (default
 //	                sessiondemo-data/sessions.sqlite3, the demo site's file),
 //	                postgres://user:pw@host:5432/db for postgres,
 //	                user:pw@tcp(host:3306)/db for mysql; env SESSIONCTL_DSN
 //	--table NAME    the session table (default django_session); env SESSIONCTL_TABLE
+//
+// On --engine redis (Django's cache engine on Redis), --dsn is host:port
+// or a redis:// URL (default 127.0.0.1:6379), --key-prefix and
+// --cache-version are the Django cache's KEY_PREFIX and VERSION, and
+// --codec says how the sessions are encoded (pickle, the default, as
+// Django's cache framework; json; django). Redis expires each session at
+// its TTL: clearsessions has nothing to do there, and says so; migrate has
+// no table to create.
 //
 // Secret flags (inspect, sign, unsign):
 //
@@ -101,6 +109,9 @@ type command struct {
 // before or after the command.
 type opts struct {
 	engine, dsn, table string
+	keyPrefix          string // redis: the Django cache's KEY_PREFIX
+	cacheVersion       int    // redis: the Django cache's VERSION
+	codec              string // redis: pickle (default), json or django
 	secretKey          string
 	secretKeyFlag      bool // --secret-key was given on the command line
 	secretKeyFile      string
@@ -203,9 +214,12 @@ Examples:
 
 // registerDB adds the database flags to fs, defaulting to what o holds.
 func registerDB(fs *flag.FlagSet, o *opts) {
-	fs.StringVar(&o.engine, "engine", o.engine, "database `engine`: sqlite, postgres or mysql (env SESSIONCTL_ENGINE)")
-	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+")")
+	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql or redis (env SESSIONCTL_ENGINE)")
+	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, host:port or a redis:// URL for redis (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+")")
 	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
+	fs.StringVar(&o.keyPrefix, "key-prefix", o.keyPrefix, "redis: the `KEY_PREFIX` of the Django cache that holds the sessions (default empty)")
+	fs.IntVar(&o.cacheVersion, "cache-version", o.cacheVersion, "redis: the `VERSION` of that Django cache (default 1)")
+	fs.StringVar(&o.codec, "codec", o.codec, "redis: how the sessions are encoded: pickle (Django's cache engine, the default), json or django (signed)")
 }
 
 // registerSecret adds the secret key flags to fs.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/pickle"
 	"github.com/djsession/djsession/store/memory"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/mysql"
@@ -32,16 +33,18 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Engines the demo can keep its sessions in.
-var engines = []string{"sqlite", "memory", "postgres", "mysql"}
+var engines = []string{"sqlite", "memory", "postgres", "mysql", "redis"}
 
 // config is what newServer needs; main fills it from flags and the
 // environment, tests fill it directly.
 type config struct {
-	// Engine is "sqlite" (default), "memory", "postgres" or "mysql".
+	// Engine is "sqlite" (default), "memory", "postgres", "mysql" or
+	// "redis" (Django's cache engine on Redis, with the pickle codec).
 	Engine string
 	// DSN is the database to use: a file path for sqlite (default
 	// DataDir/sessions.sqlite3), a URL for postgres, a go-sql-driver DSN
-	// for mysql. Unused by memory.
+	// for mysql, host:port or a redis:// URL for redis (default
+	// 127.0.0.1:6379). Unused by memory.
 	DSN string
 	// DataDir holds the SQLite file and a generated secret key.
 	DataDir string
@@ -90,10 +93,17 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		s.Close()
 		return nil, err
 	}
+	var codec session.Codec
+	if cfg.Engine == "redis" {
+		// As Django's cache engine stores it, so that a Django site with
+		// django-redis on the same Redis shares the sessions.
+		codec = pickle.Codec{}
+	}
 	s.sess, err = session.New(store, session.Config{
 		SecretKey:    cfg.SecretKey,
 		CookieSecure: cfg.SecureCookies,
 		Logger:       cfg.Logger,
+		Codec:        codec,
 	})
 	if err != nil {
 		s.Close()
@@ -165,6 +175,8 @@ func (s *server) openStore(ctx context.Context) (session.Store, error) {
 		s.closers = append(s.closers, db.Close)
 		st, err := mysql.New(db, sqlstore.Options{})
 		return s.prepareSQL(ctx, st, err)
+	case "redis":
+		return s.openRedis(ctx)
 	default:
 		return nil, fmt.Errorf("sessiondemo: unknown engine %q (choose one of %s)", s.cfg.Engine, strings.Join(engines, ", "))
 	}

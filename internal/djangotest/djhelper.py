@@ -55,6 +55,25 @@ django_session in order ("insert", "update", "delete"); "cookie" ("set",
 "cookie_value" and "cookie_value_is" ("request", "new" or "" when deleted),
 "max_age" (null when absent), "expires", "secure", "httponly", "domain",
 "path", "samesite"; "vary" and "cache_control" (null when absent).
+
+pickle-dumps, pickle-loads, and the cache engine on Redis
+---------------------------------------------------------
+    djhelper.py pickle-dumps --json TYPED [--protocol N]     # pickle_hex
+    djhelper.py pickle-loads --data-hex HEX                  # typed_json
+
+take and give values in a typed JSON form that keeps Python's types apart:
+{"__bytes_hex__": h}, {"__tuple__": [...]}, {"__float_bits__": h} (the
+8 bytes of a float, big endian), {"__datetime__": "2030-01-02T03:04:05",
+"__tz__": "none"|"utc"|"pytz"}; ints, str, bool, None, lists and dicts as
+they are.  middleware --engine cache --redis-url redis://HOST:PORT/DB
+[--cache-key-prefix P] [--cache-version N] runs the request on django-redis
+(Debian's python3-django-redis, pickle serializer), and its stored session
+then also reports "redis_key", "redis_raw_hex", "redis_pttl" and
+"cache_value_typed_json".  Extra ops: ["set_typed", k, TYPED],
+["items_typed"], ["set_expiry_datetime", iso, tz], and, through
+django.contrib.auth on the call's --db-path database, ["login", username,
+password_hash] (the user is created or updated first), ["logout"] and
+["user"] (get_user's username, or null).
 """
 import argparse
 import base64
@@ -117,6 +136,61 @@ def jsonable(v):
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
         return {'__repr__': repr(v)}
     return v
+
+
+def from_typed(v):
+    """A value of the typed JSON form (see pickle-dumps) as the Python value it names."""
+    if isinstance(v, dict):
+        if '__bytes_hex__' in v:
+            return bytes.fromhex(v['__bytes_hex__'])
+        if '__tuple__' in v:
+            return tuple(from_typed(x) for x in v['__tuple__'])
+        if '__float_bits__' in v:
+            import struct
+            return struct.unpack('>d', bytes.fromhex(v['__float_bits__']))[0]
+        if '__datetime__' in v:
+            d = _dt.datetime.fromisoformat(v['__datetime__']).replace(tzinfo=None)
+            tz = v.get('__tz__', 'none')
+            if tz == 'pytz':
+                import pytz
+                return d.replace(tzinfo=pytz.utc)
+            if tz == 'utc':
+                return d.replace(tzinfo=_dt.timezone.utc)
+            if tz != 'none':
+                raise UsageError('unknown __tz__ %r' % tz)
+            return d
+        return {k: from_typed(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [from_typed(x) for x in v]
+    return v
+
+
+def to_typed(v):
+    """The typed JSON form of a Python value: exact types, exact floats."""
+    import struct
+    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
+        return v
+    if isinstance(v, float):
+        return {'__float_bits__': struct.pack('>d', v).hex()}
+    if isinstance(v, bytes):
+        return {'__bytes_hex__': v.hex()}
+    if isinstance(v, tuple):
+        return {'__tuple__': [to_typed(x) for x in v]}
+    if isinstance(v, list):
+        return [to_typed(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): to_typed(x) for k, x in v.items()}
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is None:
+            tz = 'none'
+        elif v.tzinfo is _dt.timezone.utc:
+            tz = 'utc'
+        elif type(v.tzinfo).__module__.startswith('pytz') and v.utcoffset() == _dt.timedelta(0):
+            tz = 'pytz'
+        else:
+            tz = repr(v.tzinfo)
+        return {'__datetime__': v.replace(tzinfo=None).isoformat(), '__tz__': tz}
+    return {'__repr__': repr(v)}
 
 
 def failure(exc):
@@ -645,6 +719,39 @@ def cmd_parse_cookie(args):
 
 
 # --------------------------------------------------------------------------
+# pickle: what Django's cache framework stores
+# --------------------------------------------------------------------------
+
+@arguments('pickle-dumps')
+def _(p):
+    p.add_argument('--json', dest='data', type=json_value, required=True,
+                   help='the value in the typed JSON form: {"__bytes_hex__": h}, {"__tuple__": [...]}, '
+                        '{"__float_bits__": h}, {"__datetime__": iso, "__tz__": "none"|"utc"|"pytz"}')
+    p.add_argument('--protocol', type=int, default=None, help='default: pickle.HIGHEST_PROTOCOL, as Django')
+
+
+@command('pickle-dumps')
+def cmd_pickle_dumps(args):
+    """pickle.dumps(value, protocol): the bytes Django's cache backends store."""
+    import pickle
+    proto = pickle.HIGHEST_PROTOCOL if args.protocol is None else args.protocol
+    return {'ok': True, 'pickle_hex': pickle.dumps(from_typed(args.data), proto).hex(), 'protocol': proto}
+
+
+@arguments('pickle-loads')
+def _(p):
+    p.add_argument('--data-hex', dest='data', type=_decode_hex, required=True)
+
+
+@command('pickle-loads')
+def cmd_pickle_loads(args):
+    """pickle.loads(bytes), reported in the typed JSON form."""
+    import pickle
+    v = pickle.loads(args.data)
+    return {'ok': True, 'typed_json': compact(to_typed(v)), 'type': type(v).__name__}
+
+
+# --------------------------------------------------------------------------
 # sessions: encode/decode, signed_cookies engine, the db engine on SQLite
 # --------------------------------------------------------------------------
 
@@ -945,6 +1052,14 @@ def session_op(s, engine, op):
     if name == 'set_expiry':
         s.set_expiry(a[0])
         return None
+    if name == 'set_typed':  # a value in the typed JSON form (bytes, tuples, datetimes...)
+        s[a[0]] = from_typed(a[1])
+        return None
+    if name == 'items_typed':
+        return {'typed_json': compact(to_typed(dict(s.items())))}
+    if name == 'set_expiry_datetime':  # set_expiry(datetime): [iso, "none"|"utc"|"pytz"]
+        s.set_expiry(from_typed({'__datetime__': a[0], '__tz__': a[1] if len(a) > 1 else 'pytz'}))
+        return None
     if name == 'set_expiry_seconds_timedelta':
         s.set_expiry(_dt.timedelta(seconds=a[0]))
         return None
@@ -980,6 +1095,17 @@ def middleware_settings(a):
         CACHES={'default': {'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache',
                             'LOCATION': a.cache_dir}},
     )
+    if a.redis_url:
+        # Django 3.2 on Redis: django-redis, whose default serializer is pickle
+        # (HIGHEST_PROTOCOL), as Django 4.0's RedisCache.
+        cache = {'BACKEND': 'django_redis.cache.RedisCache', 'LOCATION': a.redis_url}
+        if a.cache_key_prefix is not None:
+            cache['KEY_PREFIX'] = a.cache_key_prefix
+        if a.cache_version is not None:
+            cache['VERSION'] = a.cache_version
+        s['CACHES'] = {'default': cache}
+    if a.ops and any(op and op[0] in ('login', 'logout', 'user') for op in a.ops):
+        s['AUTHENTICATION_BACKENDS'] = ['django.contrib.auth.backends.ModelBackend']
     if a.samesite is not None:
         s['SESSION_COOKIE_SAMESITE'] = a.samesite or None
     return s
@@ -1003,6 +1129,10 @@ def _(p):
     p.add_argument('--cookie-domain', default=None)
     p.add_argument('--cookie-path', default='/')
     p.add_argument('--cookie-name', default='sessionid')
+    p.add_argument('--redis-url', default=None,
+                   help='CACHES on django-redis at this URL (redis://host:port/db) instead of FileBasedCache')
+    p.add_argument('--cache-key-prefix', default=None, help="the cache's KEY_PREFIX")
+    p.add_argument('--cache-version', type=int, default=None, help="the cache's VERSION")
     p.set_defaults(extra_settings=middleware_settings)
 
 
@@ -1021,6 +1151,9 @@ def cmd_middleware(args):
     def view(request):
         for op in args.ops:
             try:
+                if op and op[0] in ('login', 'logout', 'user'):
+                    results.append(auth_op(request, op))
+                    continue
                 results.append(jsonable(session_op(request.session, args.engine, op)))
             except UsageError:
                 raise
@@ -1054,6 +1187,27 @@ def cmd_middleware(args):
     }
 
 
+def auth_op(request, op):
+    """django.contrib.auth on the request: ["login", username, password_hash]
+    (the user is created or updated in the call's database first), ["logout"],
+    ["user"] (get_user: the username, or null when anonymous)."""
+    from django.contrib import auth
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    name = op[0]
+    if name == 'login':
+        call_command('migrate', 'auth', verbosity=0, interactive=False)
+        user, _ = User.objects.update_or_create(username=op[1], defaults={'password': op[2]})
+        auth.login(request, user, backend='django.contrib.auth.backends.ModelBackend')
+        return {'user_id': user.pk}
+    if name == 'logout':
+        auth.logout(request)
+        return None
+    call_command('migrate', 'auth', verbosity=0, interactive=False)
+    u = auth.get_user(request)
+    return u.username if u.is_authenticated else None
+
+
 def stored_session(args, key):
     """What the engine holds for key, read directly (no load(), no side effects)."""
     if not key or args.engine == 'signed_cookies':
@@ -1066,6 +1220,16 @@ def stored_session(args, key):
         from django.core.cache import caches
         res['cache_key'] = store.cache_key_prefix + key
         res['cache_value'] = jsonable(caches['default'].get(res['cache_key']))
+        if getattr(args, 'redis_url', None):
+            from django_redis import get_redis_connection
+            conn = get_redis_connection('default')
+            full = caches['default'].make_key(res['cache_key'])
+            raw = conn.get(full)
+            res['redis_key'] = full
+            res['redis_raw_hex'] = None if raw is None else raw.hex()
+            res['redis_pttl'] = conn.pttl(full)
+            if raw is not None:
+                res['cache_value_typed_json'] = compact(to_typed(caches['default'].get(res['cache_key'])))
     if args.engine == 'file':
         name = os.path.join(args.file_dir, args.cookie_name + key)
         res['file'] = os.path.basename(name)

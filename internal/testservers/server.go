@@ -236,6 +236,30 @@ func (s *Server) signal(sig syscall.Signal) error {
 	}
 }
 
+// Pause freezes the server process (SIGSTOP): it keeps its connections
+// and answers nothing, the real form of a server that hangs, until Resume.
+func (s *Server) Pause() error {
+	return s.sendOnly(syscall.SIGSTOP)
+}
+
+// Resume lets a paused server go on (SIGCONT).
+func (s *Server) Resume() error {
+	return s.sendOnly(syscall.SIGCONT)
+}
+
+// sendOnly signals the server's process without waiting for it to exit.
+func (s *Server) sendOnly(sig syscall.Signal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.runningLocked() {
+		return ErrNotRunning
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("testservers: signalling %s: %w", s.Kind, err)
+	}
+	return nil
+}
+
 // killLocked kills the whole process group and waits for the process.
 func (s *Server) killLocked() {
 	if s.cmd == nil || s.cmd.Process == nil {

@@ -13,7 +13,8 @@
 // The store implements session.ValueStore: it keeps the decoded session
 // values (immutable snapshots), so that a request reading its session
 // decodes nothing. Like Django's cache engine it keeps the data unsigned;
-// the data never leaves the process.
+// the data never leaves the process. It needs no codec: session.Config.Codec
+// is not used with it.
 package memory
 
 import (

@@ -11,6 +11,10 @@
 //   - postgres: github.com/jackc/pgx/v5;
 //   - mysql: github.com/go-sql-driver/mysql, for MySQL and MariaDB.
 //
+// The recommended codec is session.Config's default, DjangoCodec: Django's
+// signed session_data, which a Django site sharing the table reads. A record
+// in another codec's format is an error matching session.ErrCodecMismatch.
+//
 // # The table
 //
 // Store.CreateTable creates the table and its indexes as Django's

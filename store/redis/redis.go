@@ -1,0 +1,282 @@
+// Package redis keeps sessions in Redis, as Django's cache session engine
+// does on a Redis cache (django-redis, or Django 4.0+'s RedisCache): same
+// keys, expiry as the server's TTL, so that a Go service and a Django site
+// that share a Redis share their sessions.
+//
+// The store takes a go-redis client that you build, any
+// redis.UniversalClient: one node (*redis.Client), Sentinel
+// (redis.NewFailoverClient, also a *redis.Client) or Cluster
+// (*redis.ClusterClient). Each session is one key, so every command lands on
+// one node (hash slot) of a cluster.
+//
+//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
+//	store, err := redisstore.New(client, redisstore.Options{})
+//	sessions, err := session.New(store, session.Config{
+//		SecretKey: key,
+//		Codec:     session.JSONCodec{}, // Go only; pickle.Codec{} to share with Django
+//	})
+//
+// # Codecs
+//
+// The store keeps the bytes that session.Config.Codec makes. Pick one:
+//
+//   - session.JSONCodec, recommended for Go-only use: the fastest, and
+//     unsigned, as Django's cache engine keeps its sessions unsigned (keep
+//     the Redis server to yourself).
+//   - pickle.Codec (package session/pickle), to share sessions with a
+//     Django site's cache engine: Django's cache framework pickles the
+//     session dict, and this codec reads and writes exactly that (data
+//     only, never code).
+//   - Config's default, session.DjangoCodec, works too (signed JSON, as
+//     Django's database engine), at the cost of two HMACs per request, and
+//     no Django cache engine reads it.
+//
+// A record in another codec's format (a Django session read with JSONCodec)
+// is an error matching session.ErrCodecMismatch, never an empty session
+// that the next save writes over.
+//
+// # Keys and expiry
+//
+// The key of a session is what Django's cache framework makes of the cache
+// engine's key: the default KEY_FUNCTION's "KEY_PREFIX:VERSION:" and then
+// "django.contrib.sessions.cache" and the session key, so
+// ":1:django.contrib.sessions.cache" + key with Django's defaults.
+// Options.KeyPrefix and Options.Version are Django's KEY_PREFIX and VERSION.
+//
+// Each record expires at the expiry the session package computes, as the
+// key's TTL (to the millisecond): Redis removes expired sessions on its own,
+// so ClearExpired (clearsessions) has nothing to do, as for Django's cache
+// engine.
+//
+// A new session is written with SET NX (create only if absent) and its
+// expiry in one command; an update with SET XX (only if present): a
+// session deleted by a concurrent request (a logout) is never brought back
+// by a slow request that saves after it, and the save fails with
+// session.ErrNotFound (the middleware's ErrSessionInterrupted).
+//
+// Round trips per request: none for a request that does not touch its
+// session, one for a read (GET), one for a new session (SET NX), two for a
+// modification (the read, then SET XX). Load reports no expiry by default,
+// as Django's cache engine, which never asks for the TTL either: the
+// session package computes a session's expiry from its data, and needs the
+// stored one only for Session.LoadedExpiry. Options.LoadExpiry adds a PTTL
+// to the GET (pipelined: still one round trip) for tools that show it, such
+// as sessionctl inspect.
+//
+// # Deadlines
+//
+// go-redis honours a context's deadline only when the client is built with
+// ContextTimeoutEnabled: true; without it a command that has been sent
+// waits for the client's ReadTimeout and WriteTimeout (5 seconds each by
+// default), whatever the request's context or session.Config.SaveTimeout
+// say. So New refuses a client (a *redis.Client, *redis.ClusterClient or
+// *redis.Ring, whose options it can read) that lacks ContextTimeoutEnabled,
+// unless Options.AllowContextTimeoutOff accepts the client's own timeouts as
+// the bound. Whatever the client, every call checks its context first: a
+// cancelled or expired context sends nothing.
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/djsession/djsession/session"
+)
+
+// EnginePrefix is the prefix Django's cache session engine puts before the
+// session key (django.contrib.sessions.backends.cache.KEY_PREFIX).
+const EnginePrefix = "django.contrib.sessions.cache"
+
+// Options configures a Store. The zero value is Django's defaults.
+type Options struct {
+	// KeyPrefix is the KEY_PREFIX of the Django cache the sessions live in
+	// (its CACHES entry). Empty means Django's default, "".
+	KeyPrefix string
+
+	// Version is the VERSION of that Django cache. Zero means Django's
+	// default, 1.
+	Version int
+
+	// LoadExpiry makes Load report the record's expiry, from the key's TTL
+	// (PTTL, pipelined with the GET). Without it Load returns the zero
+	// time, as storetest's LoadHasNoExpiry allows, and one command less.
+	LoadExpiry bool
+
+	// AllowContextTimeoutOff accepts a client built without
+	// ContextTimeoutEnabled: a command then waits for the client's
+	// ReadTimeout and WriteTimeout rather than the context's deadline. Keep
+	// those below session.Config.SaveTimeout.
+	AllowContextTimeoutOff bool
+}
+
+// ErrConfig is matched by the errors of New.
+var ErrConfig = errors.New("redis store: invalid configuration")
+
+// Store is a session.Store on Redis. It also implements session.Exister
+// and session.ExpiredClearer (a no-op: keys expire at their TTL). It is
+// safe for concurrent use.
+type Store struct {
+	client     goredis.UniversalClient
+	prefix     string // "KEY_PREFIX:VERSION:django.contrib.sessions.cache"
+	loadExpiry bool
+}
+
+var (
+	_ session.Store          = (*Store)(nil)
+	_ session.Exister        = (*Store)(nil)
+	_ session.ExpiredClearer = (*Store)(nil)
+)
+
+// New returns a Store on client, which the caller builds and closes. The
+// error matches ErrConfig for a nil client, a negative Version, or a
+// client without ContextTimeoutEnabled (see Options.AllowContextTimeoutOff).
+func New(client goredis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: the client is nil", ErrConfig)
+	}
+	if opts.Version < 0 {
+		return nil, fmt.Errorf("%w: Version %d is negative", ErrConfig, opts.Version)
+	}
+	if opts.Version == 0 {
+		opts.Version = 1
+	}
+	if enabled, known := contextTimeoutEnabled(client); known && !enabled && !opts.AllowContextTimeoutOff {
+		return nil, fmt.Errorf("%w: the client was built without ContextTimeoutEnabled, so go-redis would ignore "+
+			"the deadlines of the request and of session.Config.SaveTimeout: set ContextTimeoutEnabled: true in its "+
+			"options, or Options.AllowContextTimeoutOff to rely on its ReadTimeout and WriteTimeout", ErrConfig)
+	}
+	return &Store{
+		client:     client,
+		prefix:     opts.KeyPrefix + ":" + strconv.Itoa(opts.Version) + ":" + EnginePrefix,
+		loadExpiry: opts.LoadExpiry,
+	}, nil
+}
+
+// contextTimeoutEnabled reads ContextTimeoutEnabled from the clients whose
+// options go-redis exposes.
+func contextTimeoutEnabled(c goredis.UniversalClient) (enabled, known bool) {
+	switch c := c.(type) {
+	case *goredis.Client:
+		return c.Options().ContextTimeoutEnabled, true
+	case *goredis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled, true
+	case *goredis.Ring:
+		return c.Options().ContextTimeoutEnabled, true
+	}
+	return false, false
+}
+
+// Key returns the Redis key of a session key: Django's cache key for it.
+func (s *Store) Key(sessionKey string) string {
+	return s.prefix + sessionKey
+}
+
+// Load reads the record (GET). With Options.LoadExpiry it also reads its
+// TTL in the same round trip (GET and PTTL, pipelined) and reports the
+// expiry; a key without a TTL (not written by a session store) is then
+// found with a zero expiry. Without it the expiry is the zero time.
+func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+	}
+	k := s.Key(key)
+	if !s.loadExpiry {
+		data, err := s.client.Get(ctx, k).Bytes()
+		switch {
+		case errors.Is(err, goredis.Nil):
+			return nil, time.Time{}, false, nil
+		case err != nil:
+			return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+		}
+		return data, time.Time{}, true, nil
+	}
+	pipe := s.client.Pipeline()
+	get := pipe.Get(ctx, k)
+	ttl := pipe.PTTL(ctx, k)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+	}
+	data, err := get.Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+	}
+	d, err := ttl.Result()
+	if err != nil {
+		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+	}
+	switch {
+	case d == -2: // gone between GET and PTTL: expired or deleted just now
+		return nil, time.Time{}, false, nil
+	case d < 0: // no TTL
+		return data, time.Time{}, true, nil
+	}
+	return data, time.Now().Add(d), true, nil
+}
+
+// Save writes the record with its expiry as the key's TTL: SET NX for
+// mustCreate (session.ErrKeyExists when the key is taken), SET XX otherwise
+// (session.ErrNotFound when there is no live record). An expiry in the past
+// writes nothing that can be loaded (Redis drops the key at once).
+func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.Time, mustCreate bool) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis store: save: %w", err)
+	}
+	mode := "xx"
+	if mustCreate {
+		mode = "nx"
+	}
+	// PXAT takes a positive Unix time in milliseconds.
+	at := max(expiry.UnixMilli(), 1)
+	cmd := goredis.NewStatusCmd(ctx, "set", s.Key(key), data, "pxat", at, mode)
+	err := s.client.Process(ctx, cmd)
+	switch {
+	case errors.Is(err, goredis.Nil) && mustCreate:
+		return fmt.Errorf("redis store: save: %w", session.ErrKeyExists)
+	case errors.Is(err, goredis.Nil):
+		return fmt.Errorf("redis store: save: %w", session.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("redis store: save: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the record (DEL). Deleting a missing key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis store: delete: %w", err)
+	}
+	if err := s.client.Del(ctx, s.Key(key)).Err(); err != nil {
+		return fmt.Errorf("redis store: delete: %w", err)
+	}
+	return nil
+}
+
+// Exists reports whether a live record has that key (EXISTS).
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("redis store: exists: %w", err)
+	}
+	n, err := s.client.Exists(ctx, s.Key(key)).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis store: exists: %w", err)
+	}
+	return n > 0, nil
+}
+
+// ClearExpired does nothing, as Django's cache engine's clear_expired():
+// Redis removes each session when its TTL runs out. It returns only the
+// context's error.
+func (s *Store) ClearExpired(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis store: clear expired: %w", err)
+	}
+	return nil
+}
