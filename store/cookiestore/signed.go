@@ -97,16 +97,16 @@ func (s *Store) unsign(v string) (map[string]any, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("%w: timestamp: %w", ErrInvalid, err)
 	}
 	signedAt := time.Unix(n, 0)
+	limit := signedAt.Add(s.cookieAge)
 	exp := session.StoredExpiry(values, signedAt, s.cookieAge)
+	if !exp.Before(limit) {
+		// No expiry of its own sooner than the cookie age, which the
+		// signature's check applied by Django's rule (an age of exactly
+		// the cookie age is still valid).
+		return values, limit, nil
+	}
 	if !exp.After(s.now()) {
 		return nil, time.Time{}, fmt.Errorf("%w: the session's own expiry (%s) has passed", ErrExpired, session.ExpiryKey)
 	}
-	return values, minTime(exp, signedAt.Add(s.cookieAge)), nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
+	return values, exp, nil
 }
