@@ -136,3 +136,39 @@ func FuzzDecode(f *testing.F) {
 		roundTrip(t, sealed, sealPrefix+b64.EncodeToString(sealed.aeads[0].Seal(nil, nil, payload, sealed.aad)))
 	})
 }
+
+func TestTheCacheIsBounded(t *testing.T) {
+	c := newCache(10)
+	for i := range 100 {
+		c.put(strings.Repeat("k", i+1), &entry{size: 100})
+		if len(c.m) > 10 || c.bytes > c.maxBytes {
+			t.Fatalf("after %d puts: %d entries, %d bytes", i+1, len(c.m), c.bytes)
+		}
+	}
+	// Entries that take the whole budget evict the others.
+	c.put("big", &entry{size: c.maxBytes - 3})
+	if len(c.m) != 1 || c.bytes != c.maxBytes {
+		t.Fatalf("%d entries, %d bytes of %d", len(c.m), c.bytes, c.maxBytes)
+	}
+	c.drop("big")
+	if len(c.m) != 0 || c.bytes != 0 {
+		t.Fatalf("after drop: %d entries, %d bytes", len(c.m), c.bytes)
+	}
+	if newCache(-1) != nil {
+		t.Fatal("a negative size does not turn the cache off")
+	}
+}
+
+func TestTheCacheKeepsOnlyVerifiedSessionsOfModestSize(t *testing.T) {
+	st := mustNew(t, session.Config{}, Options{})
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	small, _ := st.SaveKey(ctx, map[string]any{"a": "b"}, exp)
+	big, _ := st.SaveKey(ctx, map[string]any{"a": strings.Repeat("ab", maxCachedJSON)}, exp)
+	for _, k := range []string{small, big, small[:len(small)-1] + "A", "garbage"} {
+		st.LoadValues(ctx, k)
+	}
+	if len(st.cache.m) != 1 || st.cache.get(small) == nil {
+		t.Fatalf("the cache holds %d entries; want only the small verified session", len(st.cache.m))
+	}
+}

@@ -69,10 +69,10 @@ func (s *Store) seal(values map[string]any, exp time.Time) (string, error) {
 
 // open decrypts v with the current key, then each fallback key, and
 // checks the expiry it carries.
-func (s *Store) open(v string) (map[string]any, time.Time, error) {
+func (s *Store) open(v string) (*entry, error) {
 	sealed, err := b64.DecodeString(v[len(sealPrefix):])
 	if err != nil || len(sealed) < minSealed {
-		return nil, time.Time{}, fmt.Errorf("%w: not base64url of a sealed session", ErrInvalid)
+		return nil, fmt.Errorf("%w: not base64url of a sealed session", ErrInvalid)
 	}
 	var plain []byte
 	for _, a := range s.aeads {
@@ -82,15 +82,15 @@ func (s *Store) open(v string) (map[string]any, time.Time, error) {
 		}
 	}
 	if plain == nil {
-		return nil, time.Time{}, fmt.Errorf("%w: it does not decrypt with this secret key, its fallbacks and the cookie name %q", ErrInvalid, s.name)
+		return nil, fmt.Errorf("%w: it does not decrypt with this secret key, its fallbacks and the cookie name %q", ErrInvalid, s.name)
 	}
 	exp := time.UnixMilli(int64(binary.BigEndian.Uint64(plain)))
 	if !exp.After(s.now()) {
-		return nil, time.Time{}, fmt.Errorf("%w: the sealed expiry has passed", ErrExpired)
+		return nil, fmt.Errorf("%w: the sealed expiry has passed", ErrExpired)
 	}
 	values, err := pyjson.UnmarshalObject(plain[expiryLen:])
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return values, exp, nil
+	return &entry{values: values, exp: exp, until: exp, size: len(plain)}, nil
 }

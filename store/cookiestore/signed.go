@@ -77,24 +77,24 @@ func (s *Store) sign(values map[string]any) (string, error) {
 // the signature, then its age against the cookie age (Django's max_age,
 // the same rule), then the JSON, then the ExpiryKey counted from the
 // signing time.
-func (s *Store) unsign(v string) (map[string]any, time.Time, error) {
+func (s *Store) unsign(v string) (*entry, error) {
 	js, err := s.signer.UnsignPayload(v, s.cookieAge)
 	if err != nil {
 		if errors.Is(err, signing.ErrExpired) {
-			return nil, time.Time{}, fmt.Errorf("%w: signed longer ago than the cookie age %v", ErrExpired, s.cookieAge)
+			return nil, fmt.Errorf("%w: signed longer ago than the cookie age %v", ErrExpired, s.cookieAge)
 		}
-		return nil, time.Time{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	values, err := pyjson.UnmarshalObject(js)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	// The signature verified: the timestamp is the one between the last
 	// two separators, and well-formed.
 	rest := v[:len(v)-sigLen-1]
 	n, err := signing.B62Decode(rest[strings.LastIndexByte(rest, ':')+1:])
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%w: timestamp: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: timestamp: %w", ErrInvalid, err)
 	}
 	signedAt := time.Unix(n, 0)
 	limit := signedAt.Add(s.cookieAge)
@@ -103,10 +103,10 @@ func (s *Store) unsign(v string) (map[string]any, time.Time, error) {
 		// No expiry of its own sooner than the cookie age, which the
 		// signature's check applied by Django's rule (an age of exactly
 		// the cookie age is still valid).
-		return values, limit, nil
+		return &entry{values: values, exp: limit, until: limit, inclusive: true, size: len(js)}, nil
 	}
 	if !exp.After(s.now()) {
-		return nil, time.Time{}, fmt.Errorf("%w: the session's own expiry (%s) has passed", ErrExpired, session.ExpiryKey)
+		return nil, fmt.Errorf("%w: the session's own expiry (%s) has passed", ErrExpired, session.ExpiryKey)
 	}
-	return values, exp, nil
+	return &entry{values: values, exp: exp, until: exp, size: len(js)}, nil
 }

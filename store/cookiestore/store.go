@@ -20,6 +20,16 @@ type Options struct {
 	// in Django's format: the client cannot read it, and Django cannot
 	// either. A cookie of the other form is an empty session.
 	Encrypted bool
+
+	// CacheEntries is how many verified cookies the store keeps decoded,
+	// so that the requests that bring the same cookie again (every
+	// request until the session changes) skip the signature or the
+	// decryption and the JSON: the whole cookie value is the cache key,
+	// and the expiry is checked on every hit. The cache holds at most 8 KiB
+	// of cookie and JSON per entry (8 MiB by default), evicts at random
+	// when full, and never keeps a session of over 16 KiB of JSON. Zero
+	// means DefaultCacheEntries; a negative value turns the cache off.
+	CacheEntries int
 }
 
 // Errors of Decode. LoadValues reports all of them as a session that is
@@ -60,6 +70,8 @@ type Store struct {
 	// lineOverhead is the length of the longest Set-Cookie line the
 	// Manager can write, minus the length of the value.
 	lineOverhead int
+
+	cache *cache // nil when off
 }
 
 // SignedCookiesSalt is the salt of Django's signed_cookies engine.
@@ -89,6 +101,7 @@ func New(cfg session.Config, opts Options) (*Store, error) {
 		name:      c.CookieName,
 		cookieAge: c.CookieAge,
 		now:       c.Now,
+		cache:     newCache(opts.CacheEntries),
 	}
 	tmpl, err := cookie.NewTemplate(c.CookieName, cookie.Options{
 		Path:        c.CookiePath,
@@ -179,19 +192,40 @@ func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, tim
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, err
 	}
-	values, exp, err := s.Decode(key)
+	if s.cache != nil {
+		if e := s.cache.get(key); e != nil {
+			if e.valid(s.now()) {
+				return e.values, e.exp, true, nil
+			}
+			s.cache.drop(key)
+			return nil, time.Time{}, false, nil
+		}
+	}
+	e, err := s.decode(key)
 	if err != nil {
 		return nil, time.Time{}, false, nil
 	}
-	return values, exp, true, nil
+	if s.cache != nil && e.size <= maxCachedJSON {
+		s.cache.put(key, e)
+	}
+	return e.values, e.exp, true, nil
 }
 
 // Decode is LoadValues that says why a cookie value is refused: an error
 // matching ErrInvalid or ErrExpired. It returns the session's values and
 // when it expires on the server.
+// It reads no cache: the map is the caller's.
 func (s *Store) Decode(value string) (map[string]any, time.Time, error) {
+	e, err := s.decode(value)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return e.values, e.exp, nil
+}
+
+func (s *Store) decode(value string) (*entry, error) {
 	if !s.ValidKey(value) {
-		return nil, time.Time{}, fmt.Errorf("%w: not the form of this store's cookies", ErrInvalid)
+		return nil, fmt.Errorf("%w: not the form of this store's cookies", ErrInvalid)
 	}
 	if s.encrypted {
 		return s.open(value)

@@ -17,7 +17,10 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	for _, f := range forms {
+	for _, f := range append(forms[:len(forms):len(forms)], struct {
+		name string
+		opts cookiestore.Options
+	}{"signed without the cache", cookiestore.Options{CacheEntries: -1}}) {
 		t.Run(f.name, func(t *testing.T) {
 			storetest.RunDataKeyed(t, func(t *testing.T, now func() time.Time) session.DataKeyedStore {
 				return newStore(t, session.Config{Now: now}, f.opts)
@@ -511,6 +514,34 @@ func TestUntouchedRequestsCostNoCryptography(t *testing.T) {
 			}
 			if r := s.get(t, "/plain", "garbage"); !r.deleted() {
 				t.Errorf("an untouched request with garbage: %q", r.line)
+			}
+		})
+	}
+}
+
+// TestACachedSessionIsNeverChangedByAWrite: the store keeps verified
+// cookies decoded and hands the same map to every request that brings the
+// cookie; a request that writes works on its own copy, so the cookie still
+// reads what it carries.
+func TestACachedSessionIsNeverChangedByAWrite(t *testing.T) {
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			mux := sessionMux()
+			mux.HandleFunc("/append", func(w http.ResponseWriter, r *http.Request) {
+				s := session.FromRequest(r)
+				list, _, _ := session.Get[[]string](s, "list")
+				s.Set("list", append(list, "more"))
+				s.Set("user", "mallory")
+			})
+			s := newSite(t, session.Config{}, f.opts, mux)
+			v := s.get(t, "/set?k=user&v=alice", "").value
+			for range 3 {
+				if r := s.get(t, "/append", v); r.value == "" {
+					t.Fatal("no new cookie")
+				}
+				if r := s.get(t, "/get?k=user", v); r.body != "alice" {
+					t.Fatalf("the old cookie now reads %q", r.body)
+				}
 			}
 		})
 	}
