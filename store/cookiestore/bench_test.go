@@ -55,4 +55,3 @@ func BenchmarkLoadValues(b *testing.B) {
 		}
 	}
 }
-
