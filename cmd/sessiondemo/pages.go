@@ -169,6 +169,8 @@ func noticeFor(done string) string {
 		"clear":   "Every key removed.",
 		"flush":   "Session flushed: record and cookie deleted. This view started a new one.",
 		"invalid": "That request could not be understood.",
+		"toolarge": "That value was not saved: the session would be too large for this engine " +
+			"(a cookie engine keeps at most 4096 bytes of Set-Cookie line).",
 	}[done]
 }
 
@@ -192,7 +194,19 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 				v = parsed
 			}
 		}
+		old, had := sess.Get(key)
 		sess.Set(key, v)
+		// Save now, to tell a value that does not fit (a cookie engine
+		// keeps 4096 bytes) from a store failure.
+		var size *session.SizeError
+		if err = sess.Save(ctx); errors.As(err, &size) {
+			if had {
+				sess.Set(key, old)
+			} else {
+				sess.Delete(key)
+			}
+			done, err = "toolarge", nil
+		}
 	case "delete":
 		sess.Delete(r.PostFormValue("key"))
 	case "expiry":
