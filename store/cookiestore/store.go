@@ -143,6 +143,10 @@ func New(cfg session.Config, opts Options) (*Store, error) {
 // Encrypted reports whether the store seals its cookies (Options.Encrypted).
 func (s *Store) Encrypted() bool { return s.encrypted }
 
+// CookieName returns the name of the session cookie the store was made
+// for (the Config's CookieName): the encrypted form binds it.
+func (s *Store) CookieName() string { return s.name }
+
 // ValidKey reports whether value has the form of one of the store's
 // cookies, without any cryptography: the Manager calls it for every session
 // cookie a request carries.
