@@ -101,9 +101,11 @@
 // error matching ErrNotSupported where a store lacks a capability.
 //
 // store/memory keeps sessions in the process; store/sqlstore keeps them in
-// Django's django_session table (SQLite, PostgreSQL, MySQL). The data of a
-// byte store is encoded by a Codec, Django's signed format by default
-// (DjangoCodec). Planned, not built yet: stores on Redis, memcached, files,
-// signed cookies and a cache in front of a database; an atomic
+// Django's django_session table (SQLite, PostgreSQL, MySQL);
+// store/cookiestore keeps each session in its cookie (Django's
+// signed_cookies engine, or sealed with AES-256-GCM). The data of a byte
+// store is encoded by a Codec, Django's signed format by default
+// (DjangoCodec). Planned, not built yet: stores on Redis, memcached, files
+// and a cache in front of a database; an atomic
 // read-modify-write and a per-user index (see Store).
 package session
