@@ -62,8 +62,16 @@
 // another cookie name for the encrypted form, anything that is not a
 // cookie of this store) is an empty session, as in Django, and the
 // middleware deletes the cookie. CycleKey and Flush behave as in Django's
-// engine: CycleKey writes the same data under a new signature (a new
-// cookie), Flush empties the session and the middleware deletes the cookie.
+// engine: CycleKey signs the same data again and sends the cookie (within
+// one second the signed form gives the same value, as Django's does; the
+// encrypted form seals with a new nonce), Flush empties the session and the
+// middleware deletes the cookie.
+//
+// A browser sends the same cookie on every request until the session
+// changes, so the store keeps the cookies that verified, decoded, in a
+// bounded cache (Options.CacheEntries): a read-only request then costs no
+// HMAC, decryption or JSON decoding. The whole cookie value is the key, and
+// the expiry is checked again on every hit.
 //
 // What this engine cannot do, by its nature: Manager.Exists,
 // Manager.ClearExpired and Manager.Count return an error matching
