@@ -472,9 +472,10 @@ func TestNewChecksTheConfigAsSessionNewDoes(t *testing.T) {
 }
 
 // TestDeleteRecordHasNothingToDelete: Django's delete() on this engine
-// empties the session; the Manager's DeleteRecord, which removes the record
-// and keeps the data, finds no record, and a later change fails as an
-// interrupted session, as for any store.
+// empties the session and so deletes the cookie; the Manager's
+// DeleteRecord removes the record only and keeps the data, and this engine
+// has no record: the data and the cookie stay (Flush is the way to end a
+// session, on every engine).
 func TestDeleteRecordHasNothingToDelete(t *testing.T) {
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
