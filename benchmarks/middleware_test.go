@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/store/cookiestore"
 	"github.com/djsession/djsession/store/memory"
 	"github.com/gorilla/sessions"
 )
@@ -129,8 +130,11 @@ func scsOn(sm *scs.SessionManager, name string) impl {
 	}
 }
 
-func gorillaImpl() impl {
-	store := sessions.NewCookieStore(secret)
+// gorillaImpl is gorilla/sessions' CookieStore with keyPairs: a hash key
+// alone (signed), or a hash key and an AES block key (signed and
+// encrypted, AES-CTR then HMAC).
+func gorillaImpl(name string, keyPairs ...[]byte) impl {
+	store := sessions.NewCookieStore(keyPairs...)
 	get := func(w http.ResponseWriter, r *http.Request) *sessions.Session {
 		s, err := store.Get(r, "session")
 		if err != nil {
@@ -140,7 +144,7 @@ func gorillaImpl() impl {
 		return s
 	}
 	return impl{
-		name: "gorilla",
+		name: name,
 		wrap: func(h http.Handler) http.Handler { return h },
 		fill: func(w http.ResponseWriter, r *http.Request) {
 			s := get(w, r)
@@ -195,8 +199,29 @@ func impls(tb testing.TB) []impl {
 		// snapshots for an in-process store).
 		djsessionImpl(tb, "djsession-json", bytesOnly{memory.New(memory.Options{})}, session.JSONCodec{}),
 		scsImpl(),
-		gorillaImpl(),
+		gorillaImpl("gorilla", secret),
+		// The session in the cookie: Django's signed_cookies engine, and
+		// its encrypted form against gorilla's signed and encrypted cookie.
+		djsessionImpl(tb, "djsession-cookie", cookieStore(tb, cookiestore.Options{}), nil),
+		djsessionImpl(tb, "djsession-cookie-encrypted", cookieStore(tb, cookiestore.Options{Encrypted: true}), nil),
+		// Without the cache of verified cookies: every read verifies and
+		// decodes (the cost of a cookie never seen before).
+		djsessionImpl(tb, "djsession-cookie-uncached", cookieStore(tb, cookiestore.Options{CacheEntries: -1}), nil),
+		djsessionImpl(tb, "djsession-cookie-encrypted-uncached", cookieStore(tb, cookiestore.Options{Encrypted: true, CacheEntries: -1}), nil),
+		gorillaImpl("gorilla-aes", secret, blockKey),
 	}
+}
+
+// blockKey is gorilla's AES-256 key for its encrypted cookies.
+var blockKey = []byte("benchmark-aes-256-block-key-32by")
+
+// cookieStore is the cookie store for djsessionImpl's Config.
+func cookieStore(tb testing.TB, opts cookiestore.Options) session.Store {
+	st, err := cookiestore.New(session.Config{SecretKey: secret}, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
 }
 
 // newSession runs the fill handler once and returns the Cookie header that
@@ -271,7 +296,7 @@ func BenchmarkUntouched(b *testing.B) {
 		serve(b, h, request("sessionid=0123456789abcdefghijklmnopqrstuv"), false)
 	})
 	for _, im := range impls(b) {
-		if im.name == "gorilla" {
+		if strings.HasPrefix(im.name, "gorilla") {
 			continue // no middleware: the same as BenchmarkBare
 		}
 		b.Run(im.name, func(b *testing.B) {

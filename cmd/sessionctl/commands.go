@@ -56,6 +56,8 @@ func openStore(ctx context.Context, cmd string, o *opts, create bool, stderr io.
 	switch engine {
 	case "memory":
 		return nil, usageError(stderr, cmd, "the memory engine keeps sessions inside one running process; a command cannot reach them (use sqlite, postgres or mysql)")
+	case "cookie", "signed_cookies", "signed-cookies", "cookie-encrypted":
+		return nil, usageError(stderr, cmd, "the cookie engines keep each session in its cookie: there is no table to create or clear (inspect decodes a cookie value)")
 	case "sqlite", "sqlite3":
 		path := o.dsn
 		if path == "" {
@@ -252,6 +254,9 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	secret, fallbacks, ok := secrets("inspect", o, stderr)
 	if !ok {
 		return exitUsage
+	}
+	if isCookie, encrypted := cookieEngine(o.engine); isCookie {
+		return inspectCookie(o, key, secret, fallbacks, encrypted, stdout, stderr)
 	}
 	var (
 		store session.Store

@@ -19,7 +19,9 @@
 // Database flags (migrate, clearsessions, inspect), which may also come
 // before the command:
 //
-//	--engine NAME   sqlite (default), postgres, mysql or redis; env SESSIONCTL_ENGINE
+//	--engine NAME   sqlite (default), postgres, mysql or redis; env SESSIONCTL_ENGINE;
+//	                inspect also takes cookie (Django's signed_cookies) and
+//	                cookie-encrypted, and then decodes the cookie value KEY
 //	--dsn DSN       the database: a file for sqlite (default
 //	                sessiondemo-data/sessions.sqlite3, the demo site's file),
 //	                postgres://user:pw@host:5432/db for postgres,
@@ -120,6 +122,8 @@ type opts struct {
 
 	name, value, salt string
 	maxAge            string
+
+	cookieName, cookieAge string // inspect on a cookie engine
 }
 
 func commands() []*command {
@@ -162,13 +166,23 @@ signature with the secret key (then each fallback) and prints
 Exits 1 when no live session has that key (unknown or expired) or when the
 data does not verify with the secret key (wrong SECRET_KEY, or tampering).
 
+With --engine cookie (Django's signed_cookies) or cookie-encrypted, KEY is
+the cookie value itself, which holds the whole session: it is verified (or
+decrypted, for the cookie name --cookie-name) and checked against
+--cookie-age and the session's own expiry; no database is opened.
+
 Examples:
   SECRET_KEY='django-insecure-...' sessionctl inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
   sessionctl inspect --secret-key-file key.txt --engine postgres --dsn "$DSN" KEY
+  sessionctl inspect --secret-key-file key.txt --engine cookie 'eyJ1c2VyIjoiYWxpY2UifQ:1xYKtS:8TYu...'
 `,
 			db:     true,
 			secret: true,
-			run:    runInspect,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.StringVar(&o.cookieName, "cookie-name", "sessionid", "the session cookie's `name` (cookie-encrypted binds it; SESSION_COOKIE_NAME)")
+				fs.StringVar(&o.cookieAge, "cookie-age", "", "SESSION_COOKIE_AGE for the cookie engines: a `duration` (336h) or seconds (default two weeks)")
+			},
+			run: runInspect,
 		},
 		{
 			name:    "sign",
@@ -214,7 +228,7 @@ Examples:
 
 // registerDB adds the database flags to fs, defaulting to what o holds.
 func registerDB(fs *flag.FlagSet, o *opts) {
-	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql or redis (env SESSIONCTL_ENGINE)")
+	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql or redis; cookie or cookie-encrypted for inspect (env SESSIONCTL_ENGINE)")
 	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, host:port or a redis:// URL for redis (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+")")
 	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
 	fs.StringVar(&o.keyPrefix, "key-prefix", o.keyPrefix, "redis: the `KEY_PREFIX` of the Django cache that holds the sessions (default empty)")
@@ -335,6 +349,8 @@ Commands:
 
 Database (migrate, clearsessions, inspect; flags before or after the command):
   --engine NAME      sqlite (default), postgres or mysql       env SESSIONCTL_ENGINE
+                     (inspect also takes cookie or cookie-encrypted: the
+                     KEY is then the cookie value, no database is opened)
   --dsn DSN          sqlite: a file (default %s)
                      postgres: postgres://user:pw@host:5432/db
                      mysql: user:pw@tcp(host:3306)/db            env SESSIONCTL_DSN

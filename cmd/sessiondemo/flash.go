@@ -31,9 +31,9 @@ type message struct {
 // addMessage queues a message for the next page the session's browser
 // loads (Django's messages.add_message).
 func addMessage(r *http.Request, m message) {
-	s := session.FromRequest(r)
-	if s == nil {
-		return
+	s, ok := session.FromContext(r.Context())
+	if !ok {
+		return // a page outside the session middleware (the CSRF refusal)
 	}
 	list, _, _ := session.Get[[]message](s, messagesKey)
 	s.Set(messagesKey, append(list, m))
@@ -42,8 +42,8 @@ func addMessage(r *http.Request, m message) {
 // popMessages returns the queued messages and removes them from the
 // session; a session without any is not touched.
 func popMessages(r *http.Request) []message {
-	s := session.FromRequest(r)
-	if s == nil || !s.Has(messagesKey) {
+	s, ok := session.FromContext(r.Context())
+	if !ok || !s.Has(messagesKey) {
 		return nil
 	}
 	list, _, _ := session.Get[[]message](s, messagesKey)

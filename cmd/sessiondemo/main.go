@@ -14,7 +14,8 @@
 // ./sessiondemo-data/. Flags:
 //
 //	--addr host:port      where to listen (default 127.0.0.1:8000)
-//	--engine name         sqlite (default), memory, postgres, mysql or redis
+//	--engine name         sqlite (default), memory, postgres, mysql, redis,
+//	                      cookie (Django's signed_cookies) or cookie-encrypted
 //	--dsn string          the database: a file for sqlite, a URL for postgres
 //	                      (postgres://user:pw@host:5432/db), a DSN for mysql
 //	                      (user:pw@tcp(host:3306)/db), host:port or a

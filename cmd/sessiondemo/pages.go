@@ -281,13 +281,15 @@ var sessionActionMessage = map[string]string{
 	"cycle":  "Same data, new session key: the old key no longer exists in the store.",
 	"clear":  "Every key was removed (Clear): the session keeps its key, and you are signed out of the pages that read the session.",
 	"flush":  "Session flushed: its record and its cookie were deleted, and you are signed out. This message and the visit counter live in a new session.",
+	"toolarge": "That value was not saved: the session would be too large for this engine " +
+		"(a cookie engine keeps at most 4096 bytes of Set-Cookie line).",
 }
 
 func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 	sess := session.FromRequest(r)
 	ctx := r.Context()
 	action := r.PostFormValue("action")
-	invalid := false
+	invalid, tooLarge := false, false
 	var err error
 	switch action {
 	case "set":
@@ -303,7 +305,19 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 				v = parsed
 			}
 		}
+		old, had := sess.Get(key)
 		sess.Set(key, v)
+		// Save now, to tell a value that does not fit (a cookie engine
+		// keeps 4096 bytes) from a store failure.
+		var size *session.SizeError
+		if err = sess.Save(ctx); errors.As(err, &size) {
+			if had {
+				sess.Set(key, old)
+			} else {
+				sess.Delete(key)
+			}
+			tooLarge, err = true, nil
+		}
 	case "delete":
 		sess.Delete(r.PostFormValue("key"))
 	case "expiry":
@@ -344,8 +358,11 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := message{Level: levelSuccess, Text: sessionActionMessage[action]}
-	if invalid {
+	switch {
+	case invalid:
 		m = message{Level: levelError, Text: "That request could not be understood: nothing changed."}
+	case tooLarge:
+		m = message{Level: levelError, Text: sessionActionMessage["toolarge"]}
 	}
 	if (action == "clear" || action == "flush") && s.endLoginCookie(w, r) {
 		m.Text += " The signed is_login cookie of the members' page is not part of the session, so " +

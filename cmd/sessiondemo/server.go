@@ -19,6 +19,7 @@ import (
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/session/pickle"
+	"github.com/djsession/djsession/store/cookiestore"
 	"github.com/djsession/djsession/store/memory"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/mysql"
@@ -33,13 +34,14 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Engines the demo can keep its sessions in.
-var engines = []string{"sqlite", "memory", "postgres", "mysql", "redis"}
+var engines = []string{"sqlite", "memory", "postgres", "mysql", "redis", "cookie", "cookie-encrypted"}
 
 // config is what newServer needs; main fills it from flags and the
 // environment, tests fill it directly.
 type config struct {
-	// Engine is "sqlite" (default), "memory", "postgres", "mysql" or
-	// "redis" (Django's cache engine on Redis, with the pickle codec).
+	// Engine is "sqlite" (default), "memory", "postgres", "mysql", "redis"
+	// (Django's cache engine on Redis, with the pickle codec), "cookie"
+	// (Django's signed_cookies) or "cookie-encrypted".
 	Engine string
 	// DSN is the database to use: a file path for sqlite (default
 	// DataDir/sessions.sqlite3), a URL for postgres, a go-sql-driver DSN
@@ -93,18 +95,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		s.Close()
 		return nil, err
 	}
-	var codec session.Codec
-	if cfg.Engine == "redis" {
-		// As Django's cache engine stores it, so that a Django site with
-		// django-redis on the same Redis shares the sessions.
-		codec = pickle.Codec{}
-	}
-	s.sess, err = session.New(store, session.Config{
-		SecretKey:    cfg.SecretKey,
-		CookieSecure: cfg.SecureCookies,
-		Logger:       cfg.Logger,
-		Codec:        codec,
-	})
+	s.sess, err = session.New(store, s.sessionConfig())
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -130,11 +121,31 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	return s, nil
 }
 
+// sessionConfig is the session configuration, the same for the Manager and
+// for a store that needs it (the cookie engines).
+func (s *server) sessionConfig() session.Config {
+	var codec session.Codec
+	if s.cfg.Engine == "redis" {
+		// As Django's cache engine stores it, so that a Django site with
+		// django-redis on the same Redis shares the sessions.
+		codec = pickle.Codec{}
+	}
+	return session.Config{
+		SecretKey:    s.cfg.SecretKey,
+		CookieSecure: s.cfg.SecureCookies,
+		Logger:       s.cfg.Logger,
+		Codec:        codec,
+	}
+}
+
 // openStore opens the configured engine and creates its table.
 func (s *server) openStore(ctx context.Context) (session.Store, error) {
 	switch s.cfg.Engine {
 	case "memory":
 		return memory.New(memory.Options{}), nil
+	case "cookie", "cookie-encrypted":
+		// The session lives in the cookie: nothing to open.
+		return cookiestore.New(s.sessionConfig(), cookiestore.Options{Encrypted: s.cfg.Engine == "cookie-encrypted"})
 	case "sqlite":
 		path := s.cfg.DSN
 		if path == "" {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -434,6 +436,8 @@ func TestEngines(t *testing.T) {
 		{"memory", func(*testing.T) string { return "" }},
 		{"postgres", func(t *testing.T) string { return testservers.Require(t, testservers.EnvPostgresDSN) }},
 		{"mysql", func(t *testing.T) string { return testservers.Require(t, testservers.EnvMySQLDSN) }},
+		{"cookie", func(*testing.T) string { return "" }},
+		{"cookie-encrypted", func(*testing.T) string { return "" }},
 	}
 	for _, tt := range tests {
 		t.Run("logging in works on the "+tt.engine+" engine", func(t *testing.T) {
@@ -451,4 +455,39 @@ func TestEngines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTooLargeForTheCookieEngine: on the cookie engines a value that would
+// take the cookie past 4096 bytes is refused with a notice, and the
+// session goes on with what it had.
+func TestTooLargeForTheCookieEngine(t *testing.T) {
+	for _, engine := range []string{"cookie", "cookie-encrypted"} {
+		t.Run(engine, func(t *testing.T) {
+			d := newDemo(t, config{Engine: engine})
+			c := d.client()
+			d.do(c, "GET", "/session/", nil)
+			r := d.do(c, "POST", "/session/", url.Values{"action": {"set"}, "key": {"big"}, "value": {randomText(t, 6000)}})
+			if r.status != 303 || r.header.Get("Location") != "/session/" {
+				t.Fatalf("POST of a large value: %d to %q", r.status, r.header.Get("Location"))
+			}
+			body := d.do(c, "GET", r.header.Get("Location"), nil).body
+			if !strings.Contains(body, "too large") || strings.Contains(body, "<code>big</code>") {
+				t.Error("the notice is missing, or the value was kept")
+			}
+			d.do(c, "POST", "/session/", url.Values{"action": {"set"}, "key": {"small"}, "value": {"x"}})
+			if body := d.do(c, "GET", "/session/", nil).body; !strings.Contains(body, "Value saved in the session.") {
+				t.Error("a small value after it was not saved")
+			}
+		})
+	}
+}
+
+// randomText returns n characters of random hex, which zlib cannot
+// compress below half.
+func randomText(t *testing.T, n int) string {
+	b := make([]byte, (n+1)/2)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)[:n]
 }

@@ -838,6 +838,63 @@ def cmd_sc_decode(args):
             'rejected': s.modified}
 
 
+@arguments('signed-cookies-auth')
+def _(p):
+    p.add_argument('--user-json', dest='user', type=json_value, required=True,
+                   help='{"pk": 1, "username": "alice", "password": "pbkdf2_sha256$..."}: created first')
+    text_option(p, 'cookie-value', default=None, help="the request's sessionid (none when absent)")
+    p.add_argument('--action', choices=['whoami', 'login', 'logout'], default='whoami')
+    p.set_defaults(extra_settings=lambda a: dict(
+        SESSION_ENGINE='django.contrib.sessions.backends.signed_cookies'))
+
+
+@command('signed-cookies-auth', needs_db=True)
+def cmd_sc_auth(args):
+    """One GET / through SessionMiddleware and AuthenticationMiddleware on the
+    signed_cookies engine: the view logs the user in (django.contrib.auth.login),
+    out (logout) or does nothing.  "user_before" is request.user's pk as the
+    request arrived (null when anonymous), "user_after" after the action;
+    "cookie" is "set", "delete" or "none", with "cookie_value" and
+    "session_json" (the session the response carries)."""
+    import logging
+    from django.contrib import auth
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.core.management import call_command
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    logging.disable(logging.CRITICAL)
+    call_command('migrate', verbosity=0, interactive=False)
+    u = args.user
+    user = User.objects.create(pk=u['pk'], username=u['username'], password=u['password'])
+    seen = {}
+
+    def view(request):
+        seen['before'] = request.user.pk if request.user.is_authenticated else None
+        if args.action == 'login':
+            auth.login(request, user, backend='django.contrib.auth.backends.ModelBackend')
+        elif args.action == 'logout':
+            auth.logout(request)
+        seen['after'] = request.user.pk if request.user.is_authenticated else None
+        seen['session'] = dict(request.session.items())
+        return HttpResponse('ok')
+
+    headers = {} if args.cookie_value is None else {'HTTP_COOKIE': 'sessionid=' + args.cookie_value}
+    request = RequestFactory().get('/', **headers)
+    response = SessionMiddleware(AuthenticationMiddleware(view))(request)
+    res = {'ok': True, 'status': response.status_code, 'user_before': seen.get('before'),
+           'user_after': seen.get('after'), 'session_json': compact(jsonable(seen.get('session'))),
+           'cookie': 'none', 'set_cookie': None, 'cookie_value': None}
+    m = response.cookies.get('sessionid')
+    if m is not None:
+        line = m.OutputString()
+        attrs = parse_set_cookie(line)['attributes']
+        res.update({'set_cookie': line, 'cookie_value': m.value,
+                    'cookie': 'delete' if m.value == '' and attrs.get('max-age') == '0' else 'set'})
+    return res
+
+
 def migrate():
     from django.core.management import call_command
     call_command('migrate', 'sessions', verbosity=0, interactive=False)

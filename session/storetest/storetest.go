@@ -14,6 +14,9 @@
 // seconds, in parallel with the other checks), large values, concurrent use
 // (run it with -race), and cancelled contexts. A store that also implements
 // session.ValueStore gets the same checks for its values methods.
+//
+// A session.DataKeyedStore, whose key is its data (a cookie store), cannot
+// keep data under a key chosen by the caller: it runs RunDataKeyed instead.
 package storetest
 
 import (
@@ -119,6 +122,9 @@ func run(t *testing.T, s suite) {
 	}
 	newStore := s.newStore
 	probe := newStore(t)
+	if _, ok := probe.(session.DataKeyedStore); ok {
+		t.Fatalf("storetest: %T is a session.DataKeyedStore, whose keys are its data: run RunDataKeyed", probe)
+	}
 	for _, c := range s.checks(probe) {
 		t.Run(c.name, func(t *testing.T) {
 			if c.parallel {

@@ -7,7 +7,9 @@
 // redis.UniversalClient: one node (*redis.Client), Sentinel
 // (redis.NewFailoverClient, also a *redis.Client) or Cluster
 // (*redis.ClusterClient). Each session is one key, so every command lands on
-// one node (hash slot) of a cluster.
+// one node (hash slot) of a cluster. With go-redis imported as redis and
+// this package as redisstore (Example is this code, compiled and run; here,
+// where redis names this package, it is (not compiled):
 //
 //	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 //	store, err := redisstore.New(client, redisstore.Options{})
