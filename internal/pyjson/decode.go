@@ -52,6 +52,27 @@ func UnmarshalObjectOwned(data []byte) (map[string]any, error) {
 	return asObject(v)
 }
 
+// UnmarshalString is Unmarshal for text held in a string: the strings of
+// the result may share its memory (a string never changes), so nothing is
+// copied.
+func UnmarshalString(s string) (any, error) {
+	if len(s) > MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(s), MaxInput)
+	}
+	d := decoder{data: s, latin1: true}
+	return d.document()
+}
+
+// UnmarshalObjectString is UnmarshalObject for text held in a string, with
+// UnmarshalString's sharing.
+func UnmarshalObjectString(s string) (map[string]any, error) {
+	v, err := UnmarshalString(s)
+	if err != nil {
+		return nil, err
+	}
+	return asObject(v)
+}
+
 // ownedString returns the bytes of b as a string without copying them; b
 // must never be modified afterwards.
 func ownedString(b []byte) string {

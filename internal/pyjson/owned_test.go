@@ -15,15 +15,28 @@ func TestUnmarshalOwnedReadsWhatUnmarshalReads(t *testing.T) {
 			if (err == nil) != (werr == nil) || !same(got, want) {
 				t.Fatalf("UnmarshalOwned(%q) = %#v, %v; Unmarshal gives %#v, %v", c.in, got, err, want, werr)
 			}
+			got, err = UnmarshalString(c.in)
+			if (err == nil) != (werr == nil) || !same(got, want) {
+				t.Fatalf("UnmarshalString(%q) = %#v, %v; Unmarshal gives %#v, %v", c.in, got, err, want, werr)
+			}
 		})
 	}
 	for _, c := range rejectCases {
 		if _, err := UnmarshalOwned([]byte(c.in)); err == nil {
 			t.Errorf("%s: UnmarshalOwned(%.40q) accepted", c.name, c.in)
 		}
+		if _, err := UnmarshalString(c.in); err == nil {
+			t.Errorf("%s: UnmarshalString(%.40q) accepted", c.name, c.in)
+		}
 	}
 	if _, err := UnmarshalObjectOwned([]byte(`[1]`)); !errors.Is(err, ErrNotObject) {
 		t.Errorf("UnmarshalObjectOwned of an array: %v, want ErrNotObject", err)
+	}
+	if _, err := UnmarshalObjectString(`"s"`); !errors.Is(err, ErrNotObject) {
+		t.Errorf("UnmarshalObjectString of a string: %v, want ErrNotObject", err)
+	}
+	if m, err := UnmarshalObjectString(`{"a":[1]}`); err != nil || !same(m, map[string]any{"a": []any{int64(1)}}) {
+		t.Errorf("UnmarshalObjectString = %#v, %v", m, err)
 	}
 	if _, err := UnmarshalOwned(make([]byte, MaxInput+1)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("UnmarshalOwned past MaxInput: %v, want ErrTooLarge", err)
