@@ -93,10 +93,14 @@ func djsessionImpl(tb testing.TB, name string, store session.Store, codec sessio
 type bytesOnly struct{ session.Store }
 
 func scsImpl() impl {
-	sm := scs.New()
 	// No cleanup goroutine: it would keep every store of the run alive and
 	// slow down the benchmarks that follow.
-	sm.Store = memstore.NewWithCleanupInterval(0)
+	return scsImplWith(memstore.NewWithCleanupInterval(0))
+}
+
+func scsImplWith(store scs.Store) impl {
+	sm := scs.New()
+	sm.Store = store
 	return impl{
 		name: "scs",
 		wrap: sm.LoadAndSave,
