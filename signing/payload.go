@@ -211,7 +211,8 @@ func (s *TimestampSigner) UnsignObject(signed string, maxAge time.Duration) (any
 	if err != nil {
 		return nil, err
 	}
-	v, err := pyjson.Unmarshal(data)
+	// data is a new slice, not used again: the strings may share it.
+	v, err := pyjson.UnmarshalOwned(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
