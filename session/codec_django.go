@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/djsession/djsession/internal/pyjson"
@@ -36,13 +37,20 @@ func NewDjangoCodec(secretKey []byte, fallbackKeys [][]byte, now func() time.Tim
 }
 
 // Encode returns the JSON of values, zlib-compressed when that is shorter,
-// base64url-encoded, timestamped and signed: Django's session_data.
+// base64url-encoded, timestamped and signed: Django's session_data. Data
+// shorter than signing.MinCompressLen is not compressed (zlib is not even
+// tried: it cannot save anything on typical session data that short);
+// Django reads either form.
 func (c *DjangoCodec) Encode(values map[string]any) ([]byte, error) {
-	js, err := pyjson.Marshal(values)
+	js := getJSONBuf()
+	defer putJSONBuf(js)
+	var err error
+	*js, err = pyjson.AppendMarshal((*js)[:0], values)
 	if err != nil {
 		return nil, fmt.Errorf("session: encoding the session data: %w", err)
 	}
-	return []byte(c.signer.SignPayload(js, true)), nil
+	out := make([]byte, 0, c.signer.SignedPayloadLen(len(*js)))
+	return c.signer.AppendSignPayload(out, *js, true), nil
 }
 
 // Decode checks the signature of data and returns the object it holds. A
@@ -51,16 +59,29 @@ func (c *DjangoCodec) Encode(values map[string]any) ([]byte, error) {
 // pickle or an unsigned JSON object (another codec's data) is an error
 // matching ErrCodecMismatch.
 func (c *DjangoCodec) Decode(data []byte) (map[string]any, error) {
-	js, err := c.signer.UnsignPayload(string(data), 0)
+	js, err := c.signer.UnsignPayloadBytes(data, 0)
 	if err != nil {
 		if e := mismatch(data, frameSigned); e != nil {
 			return nil, e
 		}
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	m, err := pyjson.UnmarshalObject(js)
+	// js is a new slice, ours: the decoded strings may share it.
+	m, err := pyjson.UnmarshalObjectOwned(js)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return m, nil
+}
+
+// jsonBufs are the scratch buffers of Encode's JSON text.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+func getJSONBuf() *[]byte { return jsonBufs.Get().(*[]byte) }
+
+func putJSONBuf(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return // do not keep huge buffers alive
+	}
+	jsonBufs.Put(b)
 }

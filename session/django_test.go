@@ -1,6 +1,8 @@
 package session_test
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"github.com/djsession/djsession/internal/djangotest"
 	"github.com/djsession/djsession/internal/pyjson"
 	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/signing"
 )
 
 type vectorFile struct {
@@ -130,6 +133,55 @@ func TestDjangoReadsGoSessionData(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, values) {
 		t.Fatalf("Django decoded %#v, want %#v", got, values)
+	}
+}
+
+// TestDjangoReadsGoSessionDataOnBothSidesOfMinCompressLen: a small session
+// is stored plain, even one that zlib would shrink (it is shorter than
+// signing.MinCompressLen), a longer repetitive one compressed; Django reads
+// both.
+func TestDjangoReadsGoSessionDataOnBothSidesOfMinCompressLen(t *testing.T) {
+	secret := "django-insecure-test-key"
+	codec := session.NewDjangoCodec([]byte(secret), nil, nil)
+	for _, tc := range []struct {
+		name        string
+		values      map[string]any
+		zlibShrinks bool // by the two bytes Django requires
+		compressed  bool
+	}{
+		{"the benchmarks' session", map[string]any{"user_id": int64(42), "username": "alice", "cart": []any{"apple", "pear", "plum"}, "visits": int64(1)}, false, false},
+		{"a short session that zlib would shrink", map[string]any{"ids": []any{int64(11), int64(12), int64(11), int64(13), int64(12), int64(11), int64(12), int64(13), int64(11), int64(12), int64(13), int64(11), int64(12), int64(13), int64(11), int64(12), int64(13), int64(11)}}, true, false},
+		{"a long repetitive session", map[string]any{"_auth_user_id": "42", "history": strings.Repeat("/page/visited;", 20)}, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			js, _ := pyjson.Marshal(tc.values)
+			var z bytes.Buffer
+			w, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+			w.Write(js)
+			w.Close()
+			if (len(js) >= signing.MinCompressLen) != tc.compressed || (z.Len() < len(js)-1) != tc.zlibShrinks {
+				t.Fatalf("%d bytes of JSON, %d compressed: the case is not what it says", len(js), z.Len())
+			}
+			enc, err := codec.Encode(tc.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := enc[0] == '.'; got != tc.compressed {
+				t.Fatalf("compressed = %v, want %v: %.40s", got, tc.compressed, enc)
+			}
+			res := djangotest.OK(t, djangotest.Run(t, "decode-session", "--secret", secret, "--data", string(enc)))
+			got, err := pyjson.UnmarshalObject([]byte(djangotest.String(t, res, "decoded_json")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.values) {
+				t.Fatalf("Django decoded %#v, want %#v", got, tc.values)
+			}
+			back, err := codec.Decode(enc)
+			if err != nil || !reflect.DeepEqual(back, tc.values) {
+				t.Fatalf("Decode = %#v, %v", back, err)
+			}
+		})
 	}
 }
 

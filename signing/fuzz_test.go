@@ -81,6 +81,10 @@ func FuzzLoads(f *testing.F) {
 			t.Fatalf("Loads = %v, %v but UnsignObject = %v, %v", lv, lerr, obj, oerr)
 		}
 		data, err := ts.UnsignPayload(in, 0)
+		in2 := []byte(in)
+		if bdata, berr := ts.UnsignPayloadBytes(in2, 0); (berr == nil) != (err == nil) || !bytes.Equal(bdata, data) || string(in2) != in {
+			t.Fatalf("UnsignPayloadBytes = %q, %v; UnsignPayload = %q, %v", bdata, berr, data, err)
+		}
 		if err != nil {
 			if oerr == nil {
 				t.Fatalf("UnsignObject accepted what UnsignPayload refused: %v", err)

@@ -350,3 +350,53 @@ func argLists[T any](items []T, args func(T) []string) [][]string {
 	}
 	return out
 }
+
+// TestDjangoReadsBothSidesOfMinCompressLen signs session data just below
+// MinCompressLen (plain, even when zlib would have shrunk it) and above it
+// (compressed when that saves two bytes), and has Django read each.
+func TestDjangoReadsBothSidesOfMinCompressLen(t *testing.T) {
+	session := TimestampSigner{Signer: Signer{Key: []byte("session secret"), Salt: sessionSalt}, Now: fixedClock(interopNow)}
+	const token = "q8Zr0xLk2VbN7mWp4TyG1sHdJ9fUcE3aX5oIYw6nRBMtKPjvA7eQ0uZs1Dg2Fh3Ci4Hl5Ju6Kx7Ly8Mz9NaObPcQdRe"
+	cases := []struct {
+		name        string
+		v           map[string]any
+		short       bool // shorter than MinCompressLen
+		zlibShrinks bool // by two bytes or more
+	}{
+		{"the benchmarks' 75-byte session", map[string]any{"cart": []any{"apple", "pear", "plum"}, "user_id": int64(42), "username": "alice", "visits": int64(1)}, true, false},
+		{"a short run", map[string]any{"x": strings.Repeat("a", MinCompressLen-9)}, true, true},
+		{"a short digit string", map[string]any{"d": strings.Repeat("3141592653", 7)}, true, true},
+		{"a run of MinCompressLen bytes", map[string]any{"x": strings.Repeat("a", MinCompressLen-8)}, false, true},
+		{"a long repetitive session", map[string]any{"_auth_user_id": "42", "log": strings.Repeat("login;logout;", 20)}, false, true},
+		{"a long random token", map[string]any{"t": token}, false, false},
+	}
+	var calls [][]string
+	var wants []string
+	for _, c := range cases {
+		js, err := pyjson.Marshal(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if short, shrinks := len(js) < MinCompressLen, zlibLen(js) < len(js)-1; short != c.short || shrinks != c.zlibShrinks {
+			t.Fatalf("%s: %d bytes of JSON, zlib makes %d: short %v, shrinks %v; the case is not what it says", c.name, len(js), zlibLen(js), short, shrinks)
+		}
+		data, err := session.SignObject(c.v, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := data[0] == '.', !c.short && c.zlibShrinks; got != want {
+			t.Fatalf("%s (%d bytes of JSON): compressed = %v, want %v", c.name, len(js), got, want)
+		}
+		calls = append(calls, []string{"decode-session", "--secret", "session secret", "--data", data})
+		wants = append(wants, string(js))
+	}
+	results := djangotest.RunBatch(t, calls...)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := results[i]
+			if res["ok"] != true || res["decoded_json"] != wants[i] {
+				t.Fatalf("Django read %v, want %s", res, wants[i])
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,8 +19,9 @@ var b64 = base64.RawURLEncoding.Strict()
 // SignPayload signs data as Django's sign_object does after serialising:
 // when compress is true and zlib saves more than one byte, the compressed
 // form is used and flagged with a leading "."; the result is
-// [.]base64url(data):TIMESTAMP:SIGNATURE. It panics if the signer is
-// misconfigured (see Validate).
+// [.]base64url(data):TIMESTAMP:SIGNATURE. Data shorter than MinCompressLen
+// is never compressed (zlib is not even tried; see MinCompressLen). It
+// panics if the signer is misconfigured (see Validate).
 func (s *TimestampSigner) SignPayload(data []byte, compress bool) string {
 	p := s.mustParams(DefaultTimestampSalt)
 	b := getBuf()
@@ -30,8 +30,52 @@ func (s *TimestampSigner) SignPayload(data []byte, compress bool) string {
 	return string(*b)
 }
 
+// AppendSignPayload appends SignPayload(data, compress) to dst and returns
+// the extended slice. With room in dst (see SignedPayloadLen), it does not
+// allocate.
+func (s *TimestampSigner) AppendSignPayload(dst, data []byte, compress bool) []byte {
+	p := s.mustParams(DefaultTimestampSalt)
+	return s.appendPayload(dst, p, data, compress)
+}
+
+// SignedPayloadLen is the most bytes SignPayload writes for n bytes of
+// data, compressed or not: room for AppendSignPayload.
+func (s *TimestampSigner) SignedPayloadLen(n int) int {
+	alg := lookupAlgorithm(s.Algorithm)
+	if alg == nil {
+		alg = algorithms[len(algorithms)-1]
+	}
+	sep := max(len(s.Sep), len(DefaultSep))
+	// A compressed payload is used only when it is at least two bytes
+	// shorter: its "." and base64 take no more room than the plain form.
+	return b64.EncodedLen(n) + 2*sep + maxB62Len + base64.RawURLEncoding.EncodedLen(alg.size)
+}
+
+// MinCompressLen is the shortest data that SignPayload, SignObject and
+// Dumps try to compress: below it they write the plain form without trying
+// zlib, which costs several microseconds whatever the size (most of it
+// building Huffman tables), for nothing on typical session data.
+//
+// No length can guarantee that zlib loses: it never writes fewer than 9
+// bytes (2 of header, 4 of checksum, at least 3 of deflate), so only data
+// of up to 10 bytes is certain not to shrink by the two bytes Django
+// requires, and a run of one character shrinks from 39 bytes on. The
+// threshold is therefore measured, on a corpus of generated session data
+// (TestMinCompressLenCostsNothingOnSessionData pins the figures). Below 128
+// bytes, zlib at level 1 codes bytes one by one with a Huffman table (it
+// looks for repeated strings only in longer input), and data that mixes
+// keys, words, numbers and tokens, as session data does, shrinks by two
+// bytes only from 84 bytes on: skipping zlib below 80 bytes costs nothing
+// there. Data made of a few distinct characters shrinks sooner: below 80
+// bytes, a digit or hex string, a list of small integers or of one
+// repeated word, or boolean flags lose up to 11 bytes (15%) to the rule,
+// and a run of one character up to 37 bytes. Django reads both forms, so
+// the rule changes sizes, never what Django reads.
+const MinCompressLen = 80
+
 func (s *TimestampSigner) appendPayload(buf []byte, p params, data []byte, compress bool) []byte {
-	if compress {
+	start := len(buf)
+	if compress && len(data) >= MinCompressLen {
 		z := getDeflater()
 		defer putDeflater(z)
 		z.w.Write(data)
@@ -42,7 +86,7 @@ func (s *TimestampSigner) appendPayload(buf []byte, p params, data []byte, compr
 		}
 	}
 	buf = b64.AppendEncode(buf, data)
-	return s.appendTimestampAndSign(buf, p)
+	return s.appendTimestampAndSign(buf, start, p)
 }
 
 // UnsignPayload checks a value made by SignPayload (or Django's dumps) and
@@ -51,29 +95,48 @@ func (s *TimestampSigner) appendPayload(buf []byte, p params, data []byte, compr
 // ErrMalformed; one longer than MaxPayload, before or after decompression,
 // is ErrTooLarge, and decompression stops at that limit.
 func (s *TimestampSigner) UnsignPayload(signed string, maxAge time.Duration) ([]byte, error) {
-	payload, _, err := s.UnsignTime(signed, maxAge)
+	p, err := s.params(DefaultTimestampSalt)
 	if err != nil {
 		return nil, err
 	}
+	b := getBuf()
+	defer putBuf(b)
+	*b = append((*b)[:0], signed...)
+	return s.unsignPayload(p, *b, maxAge)
+}
+
+// UnsignPayloadBytes is UnsignPayload for a value held in bytes, which it
+// neither keeps nor modifies. The result is a new slice, the caller's.
+func (s *TimestampSigner) UnsignPayloadBytes(signed []byte, maxAge time.Duration) ([]byte, error) {
+	p, err := s.params(DefaultTimestampSalt)
+	if err != nil {
+		return nil, err
+	}
+	return s.unsignPayload(p, signed, maxAge)
+}
+
+func (s *TimestampSigner) unsignPayload(p params, signed []byte, maxAge time.Duration) ([]byte, error) {
+	n, _, err := s.unsignBytes(p, signed, maxAge)
+	if err != nil {
+		return nil, err
+	}
+	payload := signed[:n]
 	compressed := len(payload) > 0 && payload[0] == '.'
 	if compressed {
 		payload = payload[1:]
 	}
 	// Go's base64 decoder skips CR and LF even in Strict mode; the
 	// package promises strict decoding, so refuse them here.
-	if strings.ContainsAny(payload, "\r\n") {
+	if bytes.IndexByte(payload, '\r') >= 0 || bytes.IndexByte(payload, '\n') >= 0 {
 		return nil, errBadBase64
 	}
 	limit := s.maxPayload()
 	if n := b64.DecodedLen(len(payload)); n > limit {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit)
 	}
-	src := getBuf()
-	defer putBuf(src)
-	*src = append((*src)[:0], payload...)
 	if !compressed {
-		out := make([]byte, b64.DecodedLen(len(*src)))
-		n, err := b64.Decode(out, *src)
+		out := make([]byte, b64.DecodedLen(len(payload)))
+		n, err := b64.Decode(out, payload)
 		if err != nil {
 			return nil, errBadBase64
 		}
@@ -81,7 +144,7 @@ func (s *TimestampSigner) UnsignPayload(signed string, maxAge time.Duration) ([]
 	}
 	raw := getBuf()
 	defer putBuf(raw)
-	*raw, err = b64.AppendDecode((*raw)[:0], *src)
+	*raw, err = b64.AppendDecode((*raw)[:0], payload)
 	if err != nil {
 		return nil, errBadBase64
 	}
@@ -148,7 +211,8 @@ func (s *TimestampSigner) UnsignObject(signed string, maxAge time.Duration) (any
 	if err != nil {
 		return nil, err
 	}
-	v, err := pyjson.Unmarshal(data)
+	// data is a new slice, not used again: the strings may share it.
+	v, err := pyjson.UnmarshalOwned(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}

@@ -95,15 +95,16 @@ func TestCompressionIsUsedOnlyWhenItSavesMoreThanOneByte(t *testing.T) {
 		})
 	}
 	// The threshold itself: zlib's output exactly one byte shorter than the
-	// data is not used.
-	for n := 1; n < 64; n++ {
+	// data is not used, and data shorter than MinCompressLen is not
+	// compressed even when zlib would shrink it.
+	for n := 1; n < 3*MinCompressLen; n++ {
 		data := bytes.Repeat([]byte("x"), n)
 		var c bytes.Buffer
 		w, _ := zlib.NewWriterLevel(&c, compressionLevel)
 		w.Write(data)
 		w.Close()
 		signed := ts.SignPayload(data, true)
-		if want := c.Len() < n-1; (signed[0] == '.') != want {
+		if want := n >= MinCompressLen && c.Len() < n-1; (signed[0] == '.') != want {
 			t.Fatalf("%d bytes compressing to %d: compressed = %v", n, c.Len(), signed[0] == '.')
 		}
 	}
@@ -243,5 +244,72 @@ func TestDumpsUsesDjangosDefaultSalt(t *testing.T) {
 	explicit := TimestampSigner{Signer: Signer{Key: []byte("k"), Salt: "django.core.signing"}}
 	if _, err := explicit.UnsignObject(signed, 0); err != nil {
 		t.Fatalf("an empty salt is not %q: %v", DumpsSalt, err)
+	}
+}
+
+func TestAppendSignPayloadAppendsWhatSignPayloadReturns(t *testing.T) {
+	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(1700000000)}
+	for _, data := range [][]byte{nil, []byte(`{"a":1}`), bytes.Repeat([]byte("abcd"), 100), []byte(strings.Repeat("q8Zr0xLk2VbN7m", 9))} {
+		for _, compress := range []bool{false, true} {
+			want := ts.SignPayload(data, compress)
+			got := ts.AppendSignPayload([]byte("prefix:"), data, compress)
+			if string(got) != "prefix:"+want {
+				t.Fatalf("AppendSignPayload = %q, want prefix:%q", got, want)
+			}
+			if n := ts.SignedPayloadLen(len(data)); len(want) > n {
+				t.Fatalf("%d bytes signed into %d, SignedPayloadLen says %d", len(data), len(want), n)
+			}
+		}
+	}
+	for _, alg := range []string{"sha1", "sha512"} {
+		s := TimestampSigner{Signer: Signer{Key: []byte("k"), Algorithm: alg, Sep: "::/"}}
+		if got, n := len(s.SignPayload(bytes.Repeat([]byte{1}, 50), false)), s.SignedPayloadLen(50); got > n {
+			t.Fatalf("%s: %d bytes, SignedPayloadLen says %d", alg, got, n)
+		}
+	}
+	if raceEnabled {
+		return // allocation counts are meaningless under the race detector
+	}
+	data := []byte(`{"cart":["apple","pear","plum"],"user_id":42,"username":"alice","visits":1}`)
+	buf := make([]byte, 0, ts.SignedPayloadLen(len(data)))
+	if n := testing.AllocsPerRun(100, func() { buf = ts.AppendSignPayload(buf[:0], data, true) }); n > 0 {
+		t.Fatalf("AppendSignPayload into a buffer with room: %.0f allocations", n)
+	}
+}
+
+func TestUnsignPayloadBytesIsUnsignPayload(t *testing.T) {
+	ts := TimestampSigner{Signer: Signer{Key: []byte("k"), FallbackKeys: [][]byte{[]byte("old")}}, Now: fixedClock(1700000000)}
+	old := TimestampSigner{Signer: Signer{Key: []byte("old")}, Now: fixedClock(1700000000)}
+	inputs := []string{
+		ts.SignPayload([]byte(`{"a":1}`), true),
+		ts.SignPayload(bytes.Repeat([]byte("abcd"), 100), true),
+		old.SignPayload([]byte("by the old key"), false),
+		ts.Sign("not base64!"),
+		ts.Sign(".eJwDAAAAAAE"),
+		ts.Sign("eyJhIjoxfQ\n"),
+		"no separator",
+		ts.SignPayload([]byte("x"), false) + "A",
+	}
+	for _, in := range inputs {
+		for _, maxAge := range []time.Duration{0, time.Hour, -time.Second} {
+			want, werr := ts.UnsignPayload(in, maxAge)
+			buf := []byte(in)
+			got, err := ts.UnsignPayloadBytes(buf, maxAge)
+			if !bytes.Equal(got, want) || (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) {
+				t.Fatalf("UnsignPayloadBytes(%q, %v) = %q, %v; UnsignPayload gives %q, %v", in, maxAge, got, err, want, werr)
+			}
+			if string(buf) != in {
+				t.Fatalf("UnsignPayloadBytes modified its input: %q", buf)
+			}
+			if len(got) > 0 {
+				got[0] ^= 0xff // the result is the caller's
+				if string(buf) != in {
+					t.Fatalf("the result shares the input's memory")
+				}
+			}
+		}
+	}
+	if _, err := (&TimestampSigner{}).UnsignPayloadBytes([]byte(inputs[0]), 0); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("a signer without a key: %v, want ErrNoKey", err)
 	}
 }

@@ -184,37 +184,60 @@ func (s *Signer) Unsign(signed string) (string, error) {
 // verify splits signed at the last separator and checks the signature with
 // each key in turn.
 func (s *Signer) verify(p params, signed string) (string, error) {
-	i := strings.LastIndex(signed, p.sep)
+	b := getBuf()
+	defer putBuf(b)
+	*b = append((*b)[:0], signed...)
+	n, err := s.verifyBytes(p, *b)
+	if err != nil {
+		return "", err
+	}
+	return signed[:n], nil
+}
+
+// verifyBytes is verify on bytes, which it neither keeps nor modifies: it
+// returns the length of the value before the last separator.
+func (s *Signer) verifyBytes(p params, signed []byte) (int, error) {
+	i := lastIndex(signed, p.sep)
 	if i < 0 {
-		return "", errNoSep
+		return 0, errNoSep
 	}
 	value, sig := signed[:i], signed[i+len(p.sep):]
 	if len(sig) != base64.RawURLEncoding.EncodedLen(p.alg.size) {
 		// No key of this algorithm makes a signature of another length;
 		// lengths are public, as in Python's compare_digest.
-		return "", errMismatch
+		return 0, errMismatch
 	}
-	b := getBuf()
-	defer putBuf(b)
-	*b = append((*b)[:0], value...)
-	if matches(p, s.Key, *b, sig) {
-		return value, nil
+	if matches(p, s.Key, value, sig) {
+		return i, nil
 	}
 	for _, k := range s.FallbackKeys {
-		if len(k) > 0 && matches(p, k, *b, sig) {
-			return value, nil
+		if len(k) > 0 && matches(p, k, value, sig) {
+			return i, nil
 		}
 	}
-	return "", errMismatch
+	return 0, errMismatch
+}
+
+// lastIndex is bytes.LastIndex for a string separator, without converting
+// it.
+func lastIndex(b []byte, sep string) int {
+	if len(sep) == 1 {
+		return bytes.LastIndexByte(b, sep[0])
+	}
+	for i := len(b) - len(sep); i >= 0; i-- {
+		if string(b[i:i+len(sep)]) == sep {
+			return i
+		}
+	}
+	return -1
 }
 
 // matches reports in constant time whether sig is the signature of msg
 // with key.
-func matches(p params, key, msg []byte, sig string) bool {
-	var want, got [base64Max]byte
+func matches(p params, key, msg, sig []byte) bool {
+	var want [base64Max]byte
 	w := appendSignature(want[:0], p, key, msg)
-	g := append(got[:0], sig...)
-	return subtle.ConstantTimeCompare(w, g) == 1
+	return subtle.ConstantTimeCompare(w, sig) == 1
 }
 
 // base64Max is the longest signature: a SHA-512 digest in unpadded base64.

@@ -2,7 +2,6 @@ package signing
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -67,18 +66,19 @@ func (s *TimestampSigner) Sign(value string) string {
 	b := getBuf()
 	defer putBuf(b)
 	buf := append((*b)[:0], value...)
-	buf = s.appendTimestampAndSign(buf, p)
+	buf = s.appendTimestampAndSign(buf, 0, p)
 	*b = buf
 	return string(buf)
 }
 
-// appendTimestampAndSign turns buf, holding a value, into the signed form.
-func (s *TimestampSigner) appendTimestampAndSign(buf []byte, p params) []byte {
+// appendTimestampAndSign turns buf[start:], holding a value, into the
+// signed form.
+func (s *TimestampSigner) appendTimestampAndSign(buf []byte, start int, p params) []byte {
 	buf = append(buf, p.sep...)
 	buf = appendB62(buf, s.now().Unix())
 	n := len(buf)
 	buf = append(buf, p.sep...)
-	return appendSignature(buf, p, s.Key, buf[:n])
+	return appendSignature(buf, p, s.Key, buf[start:n])
 }
 
 // Unsign checks signed and returns its value: Django's
@@ -99,30 +99,46 @@ func (s *TimestampSigner) UnsignTime(signed string, maxAge time.Duration) (strin
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	withTS, err := s.verify(p, signed)
+	b := getBuf()
+	defer putBuf(b)
+	*b = append((*b)[:0], signed...)
+	n, signedAt, err := s.unsignBytes(p, *b, maxAge)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	i := strings.LastIndex(withTS, p.sep)
-	if i < 0 {
-		return "", time.Time{}, errNoTimestamp
-	}
-	value, stamp := withTS[:i], withTS[i+len(p.sep):]
-	ts, err := B62Decode(stamp)
+	return signed[:n], signedAt, nil
+}
+
+// unsignBytes is UnsignTime on bytes, which it neither keeps nor modifies:
+// it returns the length of the value before the timestamp.
+func (s *TimestampSigner) unsignBytes(p params, signed []byte, maxAge time.Duration) (int, time.Time, error) {
+	n, err := s.verifyBytes(p, signed)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("%w: timestamp: %w", ErrMalformed, err)
+		return 0, time.Time{}, err
+	}
+	withTS := signed[:n]
+	i := lastIndex(withTS, p.sep)
+	if i < 0 {
+		return 0, time.Time{}, errNoTimestamp
+	}
+	ts, err := b62Decode(withTS[i+len(p.sep):])
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("%w: timestamp: %w", ErrMalformed, err)
 	}
 	signedAt := time.Unix(ts, 0)
 	if maxAge != 0 {
 		// Sub saturates, so timestamps far from now cannot wrap around.
 		if age := s.now().Sub(signedAt); age > maxAge {
-			return "", time.Time{}, fmt.Errorf("%w: signature age %v > %v", ErrExpired, age, maxAge)
+			return 0, time.Time{}, fmt.Errorf("%w: signature age %v > %v", ErrExpired, age, maxAge)
 		}
 	}
-	return value, signedAt, nil
+	return i, signedAt, nil
 }
 
 // --- base62 -----------------------------------------------------------------
+
+// maxB62Len is the longest base62 int64: "-" and 11 digits.
+const maxB62Len = 12
 
 const b62Digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -156,8 +172,10 @@ func appendB62(dst []byte, n int64) []byte {
 // optional leading "-" and digits from 0-9A-Za-z, leading zeros included. A
 // lone "-" is 0, as in Django. The empty string, any other character and a
 // number outside int64 are errors.
-func B62Decode(s string) (int64, error) {
-	if s == "" {
+func B62Decode(s string) (int64, error) { return b62Decode(s) }
+
+func b62Decode[T string | []byte](s T) (int64, error) {
+	if len(s) == 0 {
 		return 0, fmt.Errorf("base62: empty string")
 	}
 	neg := s[0] == '-'
@@ -198,9 +216,9 @@ func b62Value(c byte) int {
 }
 
 // truncate keeps error messages short whatever an attacker sends.
-func truncate(s string) string {
+func truncate[T string | []byte](s T) string {
 	if len(s) > 32 {
-		return s[:32] + "..."
+		return string(s[:32]) + "..."
 	}
-	return s
+	return string(s)
 }

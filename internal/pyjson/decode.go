@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxIntDigits is Python 3.11's limit on the digits of an integer read from
@@ -22,8 +24,62 @@ func Unmarshal(data []byte) (any, error) {
 	if len(data) > MaxInput {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxInput)
 	}
-	d := decoder{data: data, latin1: true}
+	// One copy of the whole input: strings without escapes are slices of it,
+	// so a document costs one allocation for all of its text.
+	d := decoder{data: string(data), latin1: true}
 	return d.document()
+}
+
+// UnmarshalOwned is Unmarshal for a buffer that the caller hands over: the
+// strings of the result may share data's memory instead of copying it, so
+// data must never be modified afterwards (nor reused, nor returned to a
+// pool). It saves the copy of the input that Unmarshal makes.
+func UnmarshalOwned(data []byte) (any, error) {
+	if len(data) > MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxInput)
+	}
+	d := decoder{data: ownedString(data), latin1: true}
+	return d.document()
+}
+
+// UnmarshalObjectOwned is UnmarshalObject with UnmarshalOwned's rule: data
+// belongs to the result and must never be modified afterwards.
+func UnmarshalObjectOwned(data []byte) (map[string]any, error) {
+	v, err := UnmarshalOwned(data)
+	if err != nil {
+		return nil, err
+	}
+	return asObject(v)
+}
+
+// UnmarshalString is Unmarshal for text held in a string: the strings of
+// the result may share its memory (a string never changes), so nothing is
+// copied.
+func UnmarshalString(s string) (any, error) {
+	if len(s) > MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(s), MaxInput)
+	}
+	d := decoder{data: s, latin1: true}
+	return d.document()
+}
+
+// UnmarshalObjectString is UnmarshalObject for text held in a string, with
+// UnmarshalString's sharing.
+func UnmarshalObjectString(s string) (map[string]any, error) {
+	v, err := UnmarshalString(s)
+	if err != nil {
+		return nil, err
+	}
+	return asObject(v)
+}
+
+// ownedString returns the bytes of b as a string without copying them; b
+// must never be modified afterwards.
+func ownedString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // UnmarshalObject is Unmarshal for documents that must be a JSON object, such
@@ -34,6 +90,10 @@ func UnmarshalObject(data []byte) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return asObject(v)
+}
+
+func asObject(v any) (map[string]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: top-level value is %s", ErrNotObject, kindName(v))
@@ -111,11 +171,35 @@ func kindName(v any) string {
 // decoder is a recursive-descent reader for one document. In latin1 mode a
 // byte 0x80-0xFF inside a string is the code point of that value (Django's
 // reader); otherwise the input is taken as UTF-8 (encoding/json's output).
+//
+// data is immutable: a string without escapes is returned as a slice of it.
+// Arrays and objects collect their elements on the scratch stacks elems and
+// members, shared by all nesting levels, and are then allocated at their
+// exact size: one allocation per array, and a map sized once.
 type decoder struct {
-	data   []byte
+	data   string
 	pos    int
 	depth  int
 	latin1 bool
+	*scratch
+}
+
+// scratch holds a decoder's stacks between documents. (An array inside the
+// decoder would not do: the decoder would then have to live on the heap.)
+type scratch struct {
+	elems   []any
+	members []member
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{make([]any, 0, 16), make([]member, 0, 16)} }}
+
+// maxScratch is the most elements or members a pooled scratch keeps room
+// for: one huge document does not pin its stacks for ever.
+const maxScratch = 1024
+
+type member struct {
+	key string
+	val any
 }
 
 func (d *decoder) fail(msg string) error {
@@ -123,6 +207,8 @@ func (d *decoder) fail(msg string) error {
 }
 
 func (d *decoder) document() (any, error) {
+	d.scratch = scratchPool.Get().(*scratch)
+	defer d.putScratch()
 	d.skipSpace()
 	v, err := d.value()
 	if err != nil {
@@ -133,6 +219,19 @@ func (d *decoder) document() (any, error) {
 		return nil, d.fail("Extra data")
 	}
 	return v, nil
+}
+
+func (d *decoder) putScratch() {
+	sc := d.scratch
+	d.scratch = nil
+	if cap(sc.elems) > maxScratch || cap(sc.members) > maxScratch {
+		return
+	}
+	// After an error the stacks still hold what was read.
+	clear(sc.elems)
+	clear(sc.members)
+	sc.elems, sc.members = sc.elems[:0], sc.members[:0]
+	scratchPool.Put(sc)
 }
 
 // skipSpace skips JSON whitespace: Python's json knows only these four.
@@ -148,7 +247,7 @@ func (d *decoder) skipSpace() {
 }
 
 func (d *decoder) literal(word string, v any) (any, error) {
-	if len(d.data)-d.pos >= len(word) && string(d.data[d.pos:d.pos+len(word)]) == word {
+	if len(d.data)-d.pos >= len(word) && d.data[d.pos:d.pos+len(word)] == word {
 		d.pos += len(word)
 		return v, nil
 	}
@@ -207,19 +306,19 @@ func (d *decoder) array() (any, error) {
 	}
 	d.pos++ // [
 	d.skipSpace()
-	arr := []any{}
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
 		d.depth--
-		return arr, nil
+		return []any{}, nil
 	}
+	base := len(d.elems)
 	for {
 		d.skipSpace()
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
-		arr = append(arr, v)
+		d.elems = append(d.elems, v)
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.fail("Expecting ',' delimiter")
@@ -230,6 +329,10 @@ func (d *decoder) array() (any, error) {
 		case ']':
 			d.pos++
 			d.depth--
+			arr := make([]any, len(d.elems)-base)
+			copy(arr, d.elems[base:])
+			clear(d.elems[base:]) // the scratch must not keep values alive
+			d.elems = d.elems[:base]
 			return arr, nil
 		default:
 			return nil, d.fail("Expecting ',' delimiter")
@@ -243,12 +346,12 @@ func (d *decoder) object() (any, error) {
 	}
 	d.pos++ // {
 	d.skipSpace()
-	obj := map[string]any{}
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		d.depth--
-		return obj, nil
+		return map[string]any{}, nil
 	}
+	base := len(d.members)
 	for {
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -268,7 +371,7 @@ func (d *decoder) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		obj[key] = v
+		d.members = append(d.members, member{key, v})
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.fail("Expecting ',' delimiter")
@@ -279,6 +382,15 @@ func (d *decoder) object() (any, error) {
 		case '}':
 			d.pos++
 			d.depth--
+			// In document order, so that a duplicate key keeps its last
+			// value, as in Python.
+			ms := d.members[base:]
+			obj := make(map[string]any, len(ms))
+			for _, m := range ms {
+				obj[m.key] = m.val
+			}
+			clear(ms)
+			d.members = d.members[:base]
 			return obj, nil
 		default:
 			return nil, d.fail("Expecting ',' delimiter")
@@ -295,7 +407,7 @@ func (d *decoder) str() (string, error) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			return string(d.data[start:i]), nil
+			return d.data[start:i], nil
 		case c == '\\' || c < 0x20 || (c >= utf8.RuneSelf && d.latin1):
 			return d.strSlow(start, i)
 		}
@@ -312,7 +424,7 @@ func (d *decoder) strSlow(start, i int) (string, error) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			return string(buf), nil
+			return ownedString(buf), nil
 		case c < 0x20:
 			d.pos = i
 			return "", d.fail("Invalid control character")
@@ -367,7 +479,7 @@ func (d *decoder) strSlow(start, i int) (string, error) {
 	return "", d.fail("Unterminated string starting")
 }
 
-func hex4(b []byte, i int) (rune, bool) {
+func hex4(b string, i int) (rune, bool) {
 	if i+4 > len(b) {
 		return 0, false
 	}

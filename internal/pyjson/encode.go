@@ -486,7 +486,7 @@ func appendViaEncodingJSON(dst []byte, v any, depth int) ([]byte, error) {
 	if err != nil {
 		return dst, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	d := decoder{data: raw, depth: depth}
+	d := decoder{data: ownedString(raw), depth: depth}
 	tree, err := d.document()
 	if err != nil {
 		return dst, err

@@ -22,6 +22,9 @@ func FuzzUnmarshal(f *testing.F) {
 	f.Add([]byte(`{"_auth_user_id":"42","cart":[1,2.5,-0.0,1e+16,NaN],"s":"\ud83d\ude00\u00e9"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := Unmarshal(data)
+		if ov, oerr := UnmarshalOwned(bytes.Clone(data)); (oerr == nil) != (err == nil) || !same(ov, v) {
+			t.Fatalf("UnmarshalOwned(%q) = %#v, %v; Unmarshal gives %#v, %v", data, ov, oerr, v, err)
+		}
 		if err != nil {
 			return
 		}

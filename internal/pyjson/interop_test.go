@@ -131,14 +131,14 @@ func hasLoneSurrogate(s string) bool {
 		if s[i+1] != 'u' {
 			continue
 		}
-		r, ok := hex4([]byte(s), i+2)
+		r, ok := hex4(s, i+2)
 		if !ok {
 			continue
 		}
 		switch {
 		case r >= 0xd800 && r <= 0xdbff:
 			if i+12 <= len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
-				if lo, ok := hex4([]byte(s), i+8); ok && lo >= 0xdc00 && lo <= 0xdfff {
+				if lo, ok := hex4(s, i+8); ok && lo >= 0xdc00 && lo <= 0xdfff {
 					i += 11
 					continue
 				}

@@ -133,7 +133,7 @@ func normalize(v any, depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := decoder{data: text, depth: depth}
+	d := decoder{data: ownedString(text), depth: depth}
 	return d.document()
 }
 

@@ -11,15 +11,20 @@
 // you own if you want memory back sooner.
 //
 // The store implements session.ValueStore: it keeps the decoded session
-// values (immutable snapshots), so that a request reading its session
-// decodes nothing. Like Django's cache engine it keeps the data unsigned;
-// the data never leaves the process. It needs no codec: session.Config.Codec
-// is not used with it.
+// values (immutable snapshots) of the records used last, so that a request
+// reading its session decodes nothing. The others, beyond
+// Options.MaxDecoded, are kept as their JSON text, about a third of the
+// memory, and decoded again by the next read: a store of a million
+// sessions holds each in about 250 bytes, key and index included, while the
+// ten thousand used last read as fast as ever. Like Django's cache engine
+// it keeps the data unsigned; the data never leaves the process. It needs no codec:
+// session.Config.Codec is not used with it.
 package memory
 
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -36,6 +41,10 @@ const DefaultMaxEntries = 10000
 // CULL_FREQUENCY: a full store drops a third of its records.
 const DefaultCullFrequency = 3
 
+// DefaultMaxDecoded is Options.MaxDecoded's default: as many records as a
+// store holds by default.
+const DefaultMaxDecoded = DefaultMaxEntries
+
 // reclaimPerWrite is how many expired records a write reclaims at most.
 const reclaimPerWrite = 4
 
@@ -51,6 +60,17 @@ type Options struct {
 	// DefaultCullFrequency.
 	CullFrequency int
 
+	// MaxDecoded is the most records whose values the store keeps decoded,
+	// ready to be returned by LoadValues: the ones used last (saved or read).
+	// The others are kept as their JSON text, which takes about a third of
+	// the memory of the decoded map (a session of four values: 80 bytes
+	// instead of about 450), and are decoded again when next read, which
+	// makes them decoded once more. A record becoming one of the others is
+	// encoded then, under the store's lock (about as long as a read takes).
+	// Zero means DefaultMaxDecoded; a negative value keeps none decoded,
+	// and every LoadValues decodes.
+	MaxDecoded int
+
 	// Now is the clock, for tests. Nil means time.Now.
 	Now func() time.Time
 }
@@ -62,19 +82,34 @@ type Store struct {
 	entries map[string]*entry
 	heap    []*entry // min-heap by expiry
 	lru     entry    // sentinel of the recency list: lru.next is the least recently used
-	max     int
-	cull    int
-	now     func() time.Time
+	// cold is a position in the recency list: no entry before it has
+	// decoded values, so that the least recently used decoded entry is
+	// found from there, at a cost that is constant on average. It is &lru
+	// when every entry is before it.
+	cold       *entry
+	decoded    int // entries with values, pinned ones excepted
+	maxDecoded int
+	max        int
+	cull       int
+	now        func() time.Time
 }
 
+// An entry is a record. Its data is what Load returns: the bytes given to
+// Save, or the JSON of the values given to SaveValues. values, when not
+// nil, is the decoded form that LoadValues returns (an immutable
+// snapshot); a record saved with SaveValues has no data until it is
+// encoded, when it falls out of the decoded ones. An entry whose values
+// cannot be encoded stays decoded for good (pinned), uncounted.
 type entry struct {
-	key    string
-	data   []byte         // set by Save
-	values map[string]any // set by SaveValues (an immutable snapshot)
-	exp    int64          // expiry, Unix nanoseconds
-	hidx   int            // index in the heap
-	prev   *entry
-	next   *entry
+	key     string
+	data    string
+	values  map[string]any
+	exp     int64 // expiry, Unix nanoseconds
+	hidx    int32 // index in the heap
+	hasData bool  // data is set (a record can be saved with empty bytes)
+	pinned  bool
+	prev    *entry
+	next    *entry
 }
 
 var _ session.ValueStore = (*Store)(nil)
@@ -82,13 +117,21 @@ var _ session.ValueStore = (*Store)(nil)
 // New returns an empty Store.
 func New(opts Options) *Store {
 	s := &Store{
-		entries: make(map[string]*entry),
-		max:     opts.MaxEntries,
-		cull:    opts.CullFrequency,
-		now:     opts.Now,
+		entries:    make(map[string]*entry),
+		max:        opts.MaxEntries,
+		cull:       opts.CullFrequency,
+		maxDecoded: opts.MaxDecoded,
+		now:        opts.Now,
 	}
 	if s.max <= 0 {
 		s.max = DefaultMaxEntries
+	}
+	s.max = min(s.max, math.MaxInt32) // heap indexes are int32
+	switch {
+	case s.maxDecoded == 0:
+		s.maxDecoded = DefaultMaxDecoded
+	case s.maxDecoded < 0:
+		s.maxDecoded = 0
 	}
 	if s.cull <= 0 {
 		s.cull = DefaultCullFrequency
@@ -97,6 +140,7 @@ func New(opts Options) *Store {
 		s.now = time.Now
 	}
 	s.lru.next, s.lru.prev = &s.lru, &s.lru
+	s.cold = &s.lru
 	return s
 }
 
@@ -138,16 +182,16 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, 
 		return nil, time.Time{}, false, nil
 	}
 	s.touch(e)
-	data, values, exp := e.data, e.values, e.exp
+	data, hasData, values, exp := e.data, e.hasData, e.values, e.exp
 	s.mu.Unlock()
-	if values != nil {
+	if !hasData {
 		js, err := pyjson.Marshal(values)
 		if err != nil {
 			return nil, time.Time{}, false, fmt.Errorf("memory: encoding a record: %w", err)
 		}
 		return js, time.Unix(0, exp), true, nil
 	}
-	return append([]byte(nil), data...), time.Unix(0, exp), true, nil
+	return []byte(data), time.Unix(0, exp), true, nil
 }
 
 // LoadValues returns the values stored under key. The map is shared with the
@@ -167,14 +211,24 @@ func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, tim
 	s.touch(e)
 	data, values, exp := e.data, e.values, e.exp
 	s.mu.Unlock()
-	if values == nil {
-		m, err := pyjson.UnmarshalObject(data)
-		if err != nil {
-			return nil, time.Time{}, true, fmt.Errorf("%w: %w", session.ErrCorrupt, err)
-		}
-		values = m
+	if values != nil {
+		return values, time.Unix(0, exp), true, nil
 	}
-	return values, time.Unix(0, exp), true, nil
+	// Decoded outside the lock; the strings of the map share data.
+	m, err := pyjson.UnmarshalObjectString(data)
+	if err != nil {
+		return nil, time.Time{}, true, fmt.Errorf("%w: %w", session.ErrCorrupt, err)
+	}
+	s.mu.Lock()
+	// Keep the decoded form, unless the record changed or went meanwhile.
+	if e.values == nil && e.hasData && e.data == data && s.entries[key] == e {
+		s.touch(e) // a record with values must be after s.cold
+		e.values = m
+		s.decoded++
+		s.encodeColdest()
+	}
+	s.mu.Unlock()
+	return m, time.Unix(0, exp), true, nil
 }
 
 // Save stores a copy of data under key, following session.Store's rules:
@@ -185,7 +239,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.put(key, append([]byte(nil), data...), nil, expiry, mustCreate)
+	return s.put(key, string(data), true, nil, expiry, mustCreate)
 }
 
 // SaveValues stores values under key with Save's rules. The store keeps the
@@ -197,10 +251,10 @@ func (s *Store) SaveValues(ctx context.Context, key string, values map[string]an
 	if values == nil {
 		values = map[string]any{}
 	}
-	return s.put(key, nil, values, expiry, mustCreate)
+	return s.put(key, "", false, values, expiry, mustCreate)
 }
 
-func (s *Store) put(key string, data []byte, values map[string]any, expiry time.Time, mustCreate bool) error {
+func (s *Store) put(key, data string, hasData bool, values map[string]any, expiry time.Time, mustCreate bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now().UnixNano()
@@ -212,20 +266,63 @@ func (s *Store) put(key string, data []byte, values map[string]any, expiry time.
 	case e == nil && !mustCreate:
 		return session.ErrNotFound
 	case e != nil:
-		e.data, e.values = data, values
-		e.exp = expNanos(expiry)
-		s.fix(e.hidx)
+		s.forget(e)
 		s.touch(e)
+		e.data, e.hasData, e.values, e.pinned = data, hasData, values, false
+		if values != nil {
+			s.decoded++
+		}
+		e.exp = expNanos(expiry)
+		s.fix(int(e.hidx))
+		s.encodeColdest()
 		return nil
 	}
 	if len(s.entries) >= s.max {
 		s.cullEntries(now)
 	}
-	e = &entry{key: key, data: data, values: values, exp: expNanos(expiry)}
+	e = &entry{key: key, data: data, hasData: hasData, values: values, exp: expNanos(expiry)}
 	s.entries[key] = e
 	s.push(e)
 	s.linkBack(e)
+	if values != nil {
+		s.decoded++
+	}
+	s.encodeColdest()
 	return nil
+}
+
+// forget stops counting e's values among the decoded ones.
+func (s *Store) forget(e *entry) {
+	if e.values != nil && !e.pinned {
+		s.decoded--
+	}
+}
+
+// encodeColdest turns the least recently used decoded records into their
+// JSON form until no more than maxDecoded are left decoded.
+func (s *Store) encodeColdest() {
+	for s.decoded > s.maxDecoded {
+		e := s.cold // never &s.lru here: there are decoded entries after it
+		s.cold = e.next
+		if e.values == nil || e.pinned {
+			continue
+		}
+		if !e.hasData {
+			js, err := pyjson.Marshal(e.values)
+			if err != nil {
+				// Values that Load could not return either (the session
+				// package never saves such values): keep them decoded.
+				e.pinned = true
+				s.decoded--
+				continue
+			}
+			// The one copy of the text: the map decoded from it again
+			// will share it.
+			e.data, e.hasData = string(js), true
+		}
+		e.values = nil
+		s.decoded--
+	}
 }
 
 // Delete removes the record under key; a missing key is not an error.
@@ -292,14 +389,14 @@ func (s *Store) cullEntries(now int64) {
 	for ; n > 0 && s.lru.next != &s.lru; n-- {
 		e := s.lru.next
 		delete(s.entries, e.key)
-		e.prev.next, e.next.prev = e.next, e.prev
-		e.prev, e.next = nil, nil
+		s.forget(e)
+		s.unlink(e)
 		e.hidx = -1
 	}
 	kept := s.heap[:0]
 	for _, e := range s.heap {
 		if e.hidx >= 0 {
-			e.hidx = len(kept)
+			e.hidx = int32(len(kept))
 			kept = append(kept, e)
 		}
 	}
@@ -312,9 +409,9 @@ func (s *Store) cullEntries(now int64) {
 
 func (s *Store) remove(e *entry) {
 	delete(s.entries, e.key)
-	s.heapRemove(e.hidx)
-	e.prev.next, e.next.prev = e.next, e.prev
-	e.prev, e.next = nil, nil
+	s.heapRemove(int(e.hidx))
+	s.forget(e)
+	s.unlink(e)
 }
 
 // Recency list.
@@ -324,22 +421,37 @@ func (s *Store) linkBack(e *entry) {
 	e.prev, e.next = last, &s.lru
 	last.next = e
 	s.lru.prev = e
+	if s.cold == &s.lru {
+		s.cold = e
+	}
 }
 
-func (s *Store) touch(e *entry) {
-	if s.lru.prev == e {
-		return
+func (s *Store) unlink(e *entry) {
+	if s.cold == e {
+		s.cold = e.next
 	}
 	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// touch makes e the most recently used entry, at or after s.cold.
+func (s *Store) touch(e *entry) {
+	if s.lru.prev == e {
+		if s.cold == &s.lru {
+			s.cold = e
+		}
+		return
+	}
+	s.unlink(e)
 	s.linkBack(e)
 }
 
 // Min-heap by expiry (container/heap would box every call in an interface).
 
 func (s *Store) push(e *entry) {
-	e.hidx = len(s.heap)
+	e.hidx = int32(len(s.heap))
 	s.heap = append(s.heap, e)
-	s.up(e.hidx)
+	s.up(int(e.hidx))
 }
 
 func (s *Store) heapRemove(i int) {
@@ -362,8 +474,8 @@ func (s *Store) fix(i int) {
 
 func (s *Store) swap(i, j int) {
 	s.heap[i], s.heap[j] = s.heap[j], s.heap[i]
-	s.heap[i].hidx = i
-	s.heap[j].hidx = j
+	s.heap[i].hidx = int32(i)
+	s.heap[j].hidx = int32(j)
 }
 
 func (s *Store) up(j int) {

@@ -2,8 +2,10 @@ package memory_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -257,6 +259,99 @@ func TestExpiryOrderSurvivesCulls(t *testing.T) {
 		}
 		if s.Len() != len(model) {
 			t.Fatalf("step %d: ClearExpired left %d records, want %d", step, s.Len(), len(model))
+		}
+	}
+}
+
+func TestConformanceWithFewDecodedRecords(t *testing.T) {
+	for _, n := range []int{-1, 1} {
+		t.Run(fmt.Sprint("MaxDecoded ", n), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) session.Store {
+				return memory.New(memory.Options{MaxDecoded: n})
+			})
+		})
+	}
+}
+
+func TestRecordsBeyondMaxDecodedKeepTheirValues(t *testing.T) {
+	s := memory.New(memory.Options{MaxDecoded: 2})
+	exp := time.Now().Add(time.Hour)
+	saved := map[string]map[string]any{}
+	for i := range 5 {
+		key := fmt.Sprintf("key%d", i)
+		saved[key] = map[string]any{"i": int64(i), "name": "user " + key, "cart": []any{"apple", 1.5, nil, true}, "prefs": map[string]any{"theme": "dark"}}
+		if err := s.SaveValues(bg, key, saved[key], exp, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// key3 and key4, used last, are the decoded ones: the very maps saved.
+	for _, key := range []string{"key3", "key4"} {
+		m, _, _, _ := s.LoadValues(bg, key)
+		if reflect.ValueOf(m).UnsafePointer() != reflect.ValueOf(saved[key]).UnsafePointer() {
+			t.Errorf("%s: LoadValues did not return the saved snapshot", key)
+		}
+	}
+	// The others come back equal, decoded from their JSON, and each read
+	// makes its record decoded again.
+	for _, key := range []string{"key0", "key1", "key2", "key0"} {
+		m, _, found, err := s.LoadValues(bg, key)
+		if err != nil || !found || !reflect.DeepEqual(m, saved[key]) {
+			t.Fatalf("LoadValues(%s) = %#v, %v, %v; want %#v", key, m, found, err, saved[key])
+		}
+		again, _, _, _ := s.LoadValues(bg, key)
+		if reflect.ValueOf(again).UnsafePointer() != reflect.ValueOf(m).UnsafePointer() {
+			t.Errorf("%s: a second read decoded again", key)
+		}
+		data, _, _, err := s.Load(bg, key)
+		if want, _ := json.Marshal(saved[key]); err != nil || string(data) != string(want) {
+			t.Fatalf("Load(%s) = %s, %v; want %s", key, data, err, want)
+		}
+	}
+}
+
+func TestBytesSavedWithSaveComeBackUnchangedAfterLoadValues(t *testing.T) {
+	s := memory.New(memory.Options{MaxDecoded: 1})
+	exp := time.Now().Add(time.Hour)
+	raw := `{ "b" : 2, "a" : [1, 2.50] }` // not in Python's form
+	if err := s.Save(bg, "raw", []byte(raw), exp, true); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		m, _, _, err := s.LoadValues(bg, "raw")
+		if err != nil || m["b"] != int64(2) {
+			t.Fatalf("LoadValues = %#v, %v", m, err)
+		}
+		if err := s.SaveValues(bg, "other", map[string]any{"x": "y"}, exp, false); err != nil && err != session.ErrNotFound {
+			t.Fatal(err)
+		}
+		s.SaveValues(bg, "other", map[string]any{"x": "y"}, exp, true) // pushes "raw" out of the decoded ones
+		if data, _, _, err := s.Load(bg, "raw"); err != nil || string(data) != raw {
+			t.Fatalf("Load = %q, %v; want the bytes saved", data, err)
+		}
+	}
+}
+
+func TestValuesWithNoJSONFormStayDecoded(t *testing.T) {
+	s := memory.New(memory.Options{MaxDecoded: 1})
+	exp := time.Now().Add(time.Hour)
+	ch := make(chan int)
+	if err := s.SaveValues(bg, "odd", map[string]any{"ch": ch}, exp, true); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := s.SaveValues(bg, fmt.Sprint("key", i), map[string]any{"i": int64(i)}, exp, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, _, found, err := s.LoadValues(bg, "odd"); err != nil || !found || m["ch"] != ch {
+		t.Fatalf("LoadValues = %#v, %v, %v", m, found, err)
+	}
+	if _, _, _, err := s.Load(bg, "odd"); err == nil {
+		t.Fatal("Load encoded a channel")
+	}
+	for i := range 3 {
+		if m, _, _, err := s.LoadValues(bg, fmt.Sprint("key", i)); err != nil || m["i"] != int64(i) {
+			t.Fatalf("LoadValues(key%d) = %#v, %v", i, m, err)
 		}
 	}
 }
