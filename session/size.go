@@ -197,3 +197,8 @@ func stringLen(s string) (int, error) {
 	}
 	return n, nil
 }
+
+// SizeOf returns the size of values as Config.MaxSize measures it: the
+// length of their JSON (for a float, the longest its repr can be). Stores
+// that account for the memory or the space their sessions take use it.
+func SizeOf(values map[string]any) (int, error) { return jsonLen(values, 0) }

@@ -45,6 +45,13 @@ const DefaultCullFrequency = 3
 // store holds by default.
 const DefaultMaxDecoded = DefaultMaxEntries
 
+// DefaultMaxBytes is Options.MaxBytes's default: 128 MiB.
+const DefaultMaxBytes = 128 << 20
+
+// entryOverhead is what a record costs beyond its key and data: the entry,
+// its map slot, its heap slot.
+const entryOverhead = 160
+
 // reclaimPerWrite is how many expired records a write reclaims at most.
 const reclaimPerWrite = 4
 
@@ -71,6 +78,16 @@ type Options struct {
 	// and every LoadValues decodes.
 	MaxDecoded int
 
+	// MaxBytes bounds the memory the records take, as the store counts it:
+	// each record its key, its JSON, twice its JSON more while it is kept
+	// decoded, and a fixed overhead. A write that would pass it first drops
+	// the expired records, then the least recently used ones until the
+	// store is 1/CullFrequency under it; a single record larger than
+	// MaxBytes is refused with a *session.SizeError. Zero means
+	// DefaultMaxBytes; a negative value means no bound in bytes (MaxEntries
+	// still applies).
+	MaxBytes int
+
 	// Now is the clock, for tests. Nil means time.Now.
 	Now func() time.Time
 }
@@ -89,6 +106,8 @@ type Store struct {
 	cold       *entry
 	decoded    int // entries with values, pinned ones excepted
 	maxDecoded int
+	bytes      int // the sizes of all entries
+	maxBytes   int // 0: no bound
 	max        int
 	cull       int
 	now        func() time.Time
@@ -106,6 +125,8 @@ type entry struct {
 	values  map[string]any
 	exp     int64 // expiry, Unix nanoseconds
 	hidx    int32 // index in the heap
+	jlen    int32 // the length of the record's JSON
+	size    int32 // what the entry counts towards MaxBytes
 	hasData bool  // data is set (a record can be saved with empty bytes)
 	pinned  bool
 	prev    *entry
@@ -121,7 +142,14 @@ func New(opts Options) *Store {
 		max:        opts.MaxEntries,
 		cull:       opts.CullFrequency,
 		maxDecoded: opts.MaxDecoded,
+		maxBytes:   opts.MaxBytes,
 		now:        opts.Now,
+	}
+	switch {
+	case s.maxBytes == 0:
+		s.maxBytes = DefaultMaxBytes
+	case s.maxBytes < 0:
+		s.maxBytes = 0
 	}
 	if s.max <= 0 {
 		s.max = DefaultMaxEntries
@@ -225,7 +253,9 @@ func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, tim
 		s.touch(e) // a record with values must be after s.cold
 		e.values = m
 		s.decoded++
+		s.account(e)
 		s.encodeColdest()
+		s.cullBytes(s.now().UnixNano(), 0, e)
 	}
 	s.mu.Unlock()
 	return m, time.Unix(0, exp), true, nil
@@ -239,7 +269,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.put(key, string(data), true, nil, expiry, mustCreate)
+	return s.put(key, string(data), true, nil, len(data), expiry, mustCreate)
 }
 
 // SaveValues stores values under key with Save's rules. The store keeps the
@@ -251,10 +281,15 @@ func (s *Store) SaveValues(ctx context.Context, key string, values map[string]an
 	if values == nil {
 		values = map[string]any{}
 	}
-	return s.put(key, "", false, values, expiry, mustCreate)
+	n, _ := session.SizeOf(values) // values the session package saves always measure
+	return s.put(key, "", false, values, n, expiry, mustCreate)
 }
 
-func (s *Store) put(key, data string, hasData bool, values map[string]any, expiry time.Time, mustCreate bool) error {
+func (s *Store) put(key, data string, hasData bool, values map[string]any, jlen int, expiry time.Time, mustCreate bool) error {
+	size := entrySize(key, jlen, values != nil)
+	if s.maxBytes > 0 && size > s.maxBytes {
+		return session.NewSizeError(values, jlen, max(s.maxBytes-(size-jlen), 0), "the memory store's MaxBytes")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now().UnixNano()
@@ -269,26 +304,77 @@ func (s *Store) put(key, data string, hasData bool, values map[string]any, expir
 		s.forget(e)
 		s.touch(e)
 		e.data, e.hasData, e.values, e.pinned = data, hasData, values, false
+		e.jlen = int32(min(jlen, math.MaxInt32))
 		if values != nil {
 			s.decoded++
 		}
 		e.exp = expNanos(expiry)
 		s.fix(int(e.hidx))
+		s.account(e)
 		s.encodeColdest()
+		s.cullBytes(now, 0, e)
 		return nil
 	}
 	if len(s.entries) >= s.max {
 		s.cullEntries(now)
 	}
-	e = &entry{key: key, data: data, hasData: hasData, values: values, exp: expNanos(expiry)}
+	s.cullBytes(now, size, nil)
+	e = &entry{key: key, data: data, hasData: hasData, values: values, exp: expNanos(expiry), jlen: int32(min(jlen, math.MaxInt32))}
 	s.entries[key] = e
 	s.push(e)
 	s.linkBack(e)
+	s.account(e)
 	if values != nil {
 		s.decoded++
 	}
 	s.encodeColdest()
 	return nil
+}
+
+// entrySize is what a record counts towards MaxBytes: its key, its JSON,
+// twice its JSON more while decoded, and the fixed overhead.
+func entrySize(key string, jlen int, decoded bool) int {
+	n := entryOverhead + len(key) + jlen
+	if decoded {
+		n += 2 * jlen
+	}
+	return n
+}
+
+// account brings s.bytes up to date with e's present form.
+func (s *Store) account(e *entry) {
+	n := min(entrySize(e.key, int(e.jlen), e.values != nil), math.MaxInt32)
+	s.bytes += n - int(e.size)
+	e.size = int32(n)
+}
+
+// cullBytes makes room for need more bytes when the store would pass
+// MaxBytes: the expired records go first, then the least recently used
+// ones (never keep, the record being written) until the store is
+// 1/CullFrequency under MaxBytes.
+func (s *Store) cullBytes(now int64, need int, keep *entry) {
+	if s.maxBytes <= 0 || s.bytes+need <= s.maxBytes {
+		return
+	}
+	s.reclaim(now, -1)
+	target := max(s.maxBytes-s.maxBytes/s.cull, need)
+	for s.bytes+need > target {
+		e := s.lru.next
+		if e == keep {
+			e = e.next
+		}
+		if e == &s.lru {
+			return
+		}
+		s.remove(e)
+	}
+}
+
+// Bytes returns the memory the records take, as MaxBytes counts it.
+func (s *Store) Bytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
 }
 
 // forget stops counting e's values among the decoded ones.
@@ -322,6 +408,7 @@ func (s *Store) encodeColdest() {
 		}
 		e.values = nil
 		s.decoded--
+		s.account(e)
 	}
 }
 
@@ -388,6 +475,7 @@ func (s *Store) cullEntries(now int64) {
 	n := max(len(s.entries)/s.cull, 1)
 	for ; n > 0 && s.lru.next != &s.lru; n-- {
 		e := s.lru.next
+		s.bytes -= int(e.size)
 		delete(s.entries, e.key)
 		s.forget(e)
 		s.unlink(e)
@@ -408,6 +496,7 @@ func (s *Store) cullEntries(now int64) {
 }
 
 func (s *Store) remove(e *entry) {
+	s.bytes -= int(e.size)
 	delete(s.entries, e.key)
 	s.heapRemove(int(e.hidx))
 	s.forget(e)
