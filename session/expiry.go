@@ -186,3 +186,20 @@ func parseISOTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, errISOTime
 }
+
+// StoredExpiry returns when a session stored with values, last modified at
+// modified, expires: Django's get_expiry_date(modification=modified) for the
+// value under ExpiryKey, read as this package reads it everywhere else. A
+// number of seconds N (not 0) gives modified + N; an ISO-8601 date gives that
+// date; no value, 0, nil or a value Django could not have written gives
+// modified + cookieAge (whole seconds).
+//
+// It is for stores that keep no expiry of their own and derive it from the
+// data and a modification time, as Django's file engine does with the
+// file's mtime. (Django 3.2's file engine returns a positive integer as the
+// expiry age itself, so that such a file never expires on its server;
+// StoredExpiry counts the seconds from modified, as the integer means.)
+func StoredExpiry(values map[string]any, modified time.Time, cookieAge time.Duration) time.Time {
+	v, ok := values[ExpiryKey]
+	return computeExpiry(v, ok, modified, cookieAge.Truncate(time.Second), false).date
+}
