@@ -1,0 +1,12 @@
+package file
+
+// Hooks for the tests of package file_test.
+
+// SetTrace makes s report each step of its durable writes to fn.
+func SetTrace(s *Store, fn func(step string)) { s.trace = fn }
+
+// HeldLocks returns how many keys s holds a lock for.
+func HeldLocks(s *Store) int { return s.locks.held() }
+
+// TempInfix is the separator of temporary file names.
+const TempInfix = tempInfix
