@@ -11,8 +11,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"slices"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,8 +102,8 @@ func TestCrashSafety(t *testing.T) {
 		mustSaveValues(t, st, keys[i], crashValues(keys[i], 0), true)
 		current[keys[i]] = 0
 	}
-	created := map[string]int64{} // sessions the helper created, and their generation
-	seenTemps := map[string]bool{}  // temporary files left by earlier kills
+	created := map[string]int64{}        // sessions the helper created, and their generation
+	seenTemps := map[string]bool{}       // temporary files left by earlier kills
 	verified := map[string]os.FileInfo{} // created sessions already checked whole
 
 	const kills = 100
