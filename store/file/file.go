@@ -240,7 +240,14 @@ func (s *Store) read(name string) (rec record, found bool, err error) {
 	case err != nil:
 		return rec, false, fmt.Errorf("file: reading a session: %w", err)
 	}
-	rec.fi = fi
+	return s.decode(content, fi), true, nil
+}
+
+// decode reads the content of a session file whose metadata is fi: the
+// session (or why it cannot be read) and its expiry.
+func (s *Store) decode(content []byte, fi info) record {
+	rec := record{fi: fi}
+	var err error
 	if len(content) == 0 {
 		// Django's placeholder, created before its data is renamed over
 		// it: an empty session, as Django reads it.
@@ -251,7 +258,7 @@ func (s *Store) read(name string) (rec record, found bool, err error) {
 		rec.bad = badData(err)
 	}
 	rec.expiry = session.StoredExpiry(rec.values, fi.mtime, s.age)
-	return rec, true, nil
+	return rec
 }
 
 // badData classifies a decoding failure as the session package does: over
