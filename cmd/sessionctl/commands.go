@@ -91,7 +91,7 @@ func openStore(ctx context.Context, cmd string, o *opts, create bool, stderr io.
 		}
 		st, err = mysql.New(db, sopts)
 	default:
-		return nil, usageError(stderr, cmd, fmt.Sprintf("unknown engine %q (use sqlite, postgres or mysql)", o.engine))
+		return nil, usageError(stderr, cmd, fmt.Sprintf("unknown engine %q (use sqlite, postgres, mysql or file)", o.engine))
 	}
 	if err != nil {
 		db.Close()
@@ -119,6 +119,9 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	if len(args) > 0 {
 		return usageError(stderr, "migrate", fmt.Sprintf("unexpected arguments %q", args))
 	}
+	if isFileEngine(o) {
+		return runMigrateFile(o, stdout, stderr)
+	}
 	st, code := openStore(ctx, "migrate", o, true, stderr)
 	if st == nil {
 		return code
@@ -135,6 +138,9 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		return usageError(stderr, "clearsessions", fmt.Sprintf("unexpected arguments %q", args))
+	}
+	if isFileEngine(o) {
+		return runClearFile(ctx, o, stdout, stderr)
 	}
 	st, code := openStore(ctx, "clearsessions", o, false, stderr)
 	if st == nil {
@@ -232,6 +238,9 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		return usageError(stderr, "inspect", "expected one session KEY (the value of the sessionid cookie)")
 	}
 	key := args[0]
+	if isFileEngine(o) {
+		return runInspectFile(ctx, o, key, stdout, stderr)
+	}
 	secret, fallbacks, ok := secrets("inspect", o, stderr)
 	if !ok {
 		return exitUsage
@@ -241,7 +250,11 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		return code
 	}
 	defer closeStore(st)
+	return inspectStore(ctx, st, key, secret, fallbacks, stdout, stderr)
+}
 
+// inspectStore prints the session key of st as inspect does.
+func inspectStore(ctx context.Context, st session.Store, key string, secret []byte, fallbacks [][]byte, stdout, stderr io.Writer) int {
 	m, err := session.New(st, session.Config{SecretKey: secret, FallbackKeys: fallbacks, Logger: quiet})
 	if err != nil {
 		return usageError(stderr, "inspect", err.Error())

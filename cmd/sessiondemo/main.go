@@ -12,10 +12,11 @@
 // ./sessiondemo-data/. Flags:
 //
 //	--addr host:port      where to listen (default 127.0.0.1:8000)
-//	--engine name         sqlite (default), memory, postgres or mysql
+//	--engine name         sqlite (default), memory, postgres, mysql or file
 //	--dsn string          the database: a file for sqlite, a URL for postgres
 //	                      (postgres://user:pw@host:5432/db), a DSN for mysql
-//	                      (user:pw@tcp(host:3306)/db)
+//	                      (user:pw@tcp(host:3306)/db), the session directory
+//	                      for file (Django's SESSION_FILE_PATH)
 //	--data-dir path       where the SQLite file and a generated secret key live
 //	--secret-key string   Django's SECRET_KEY (or set SECRET_KEY in the environment)
 //	--secure-cookies      mark cookies Secure (when served over HTTPS)
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:8000", "address to listen on")
 	engine := fl.String("engine", "sqlite", "session engine: "+strings.Join(engines, ", "))
-	dsn := fl.String("dsn", "", "database: SQLite file (default <data-dir>/sessions.sqlite3), PostgreSQL URL or MySQL DSN")
+	dsn := fl.String("dsn", "", "database: SQLite file (default <data-dir>/sessions.sqlite3), PostgreSQL URL or MySQL DSN; for file, the session directory (default <data-dir>/sessions)")
 	dataDir := fl.String("data-dir", "sessiondemo-data", "folder for the SQLite file and a generated secret key")
 	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
 	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")

@@ -32,16 +32,17 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Engines the demo can keep its sessions in.
-var engines = []string{"sqlite", "memory", "postgres", "mysql"}
+var engines = []string{"sqlite", "memory", "postgres", "mysql", "file"}
 
 // config is what newServer needs; main fills it from flags and the
 // environment, tests fill it directly.
 type config struct {
-	// Engine is "sqlite" (default), "memory", "postgres" or "mysql".
+	// Engine is "sqlite" (default), "memory", "postgres", "mysql" or "file".
 	Engine string
 	// DSN is the database to use: a file path for sqlite (default
 	// DataDir/sessions.sqlite3), a URL for postgres, a go-sql-driver DSN
-	// for mysql. Unused by memory.
+	// for mysql, the session directory for file (default
+	// DataDir/sessions). Unused by memory.
 	DSN string
 	// DataDir holds the SQLite file and a generated secret key.
 	DataDir string
@@ -165,6 +166,8 @@ func (s *server) openStore(ctx context.Context) (session.Store, error) {
 		s.closers = append(s.closers, db.Close)
 		st, err := mysql.New(db, sqlstore.Options{})
 		return s.prepareSQL(ctx, st, err)
+	case "file":
+		return s.openFileStore()
 	default:
 		return nil, fmt.Errorf("sessiondemo: unknown engine %q (choose one of %s)", s.cfg.Engine, strings.Join(engines, ", "))
 	}

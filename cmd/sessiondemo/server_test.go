@@ -388,6 +388,7 @@ func TestEngines(t *testing.T) {
 		{"memory", func(*testing.T) string { return "" }},
 		{"postgres", func(t *testing.T) string { return testservers.Require(t, testservers.EnvPostgresDSN) }},
 		{"mysql", func(t *testing.T) string { return testservers.Require(t, testservers.EnvMySQLDSN) }},
+		{"file", func(t *testing.T) string { return filepath.Join(t.TempDir(), "sessions") }},
 	}
 	for _, tt := range tests {
 		t.Run("logging in works on the "+tt.engine+" engine", func(t *testing.T) {
