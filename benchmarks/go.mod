@@ -8,6 +8,9 @@ require (
 	github.com/gorilla/sessions v1.4.0
 )
 
-require github.com/gorilla/securecookie v1.1.2 // indirect
+require (
+	github.com/gorilla/securecookie v1.1.2 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
 
 replace github.com/djsession/djsession => ../

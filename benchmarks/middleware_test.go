@@ -124,8 +124,10 @@ func scsImpl() impl {
 	}
 }
 
-func gorillaImpl() impl {
-	store := sessions.NewCookieStore(secret)
+func gorillaImpl() impl { return gorillaWith("gorilla", sessions.NewCookieStore(secret)) }
+
+// gorillaWith is gorilla/sessions on store, under the row name name.
+func gorillaWith(name string, store sessions.Store) impl {
 	get := func(w http.ResponseWriter, r *http.Request) *sessions.Session {
 		s, err := store.Get(r, "session")
 		if err != nil {
@@ -135,7 +137,7 @@ func gorillaImpl() impl {
 		return s
 	}
 	return impl{
-		name: "gorilla",
+		name: name,
 		wrap: func(h http.Handler) http.Handler { return h },
 		fill: func(w http.ResponseWriter, r *http.Request) {
 			s := get(w, r)
