@@ -101,9 +101,10 @@
 // error matching ErrNotSupported where a store lacks a capability.
 //
 // store/memory keeps sessions in the process; store/sqlstore keeps them in
-// Django's django_session table (SQLite, PostgreSQL, MySQL). The data of a
-// byte store is encoded by a Codec, Django's signed format by default
-// (DjangoCodec). Planned, not built yet: stores on Redis, memcached, files,
+// Django's django_session table (SQLite, PostgreSQL, MySQL); store/file
+// keeps them in files as Django's file engine does. The data of a byte
+// store is encoded by a Codec, Django's signed format by default
+// (DjangoCodec). Planned, not built yet: stores on Redis, memcached,
 // signed cookies and a cache in front of a database; an atomic
 // read-modify-write and a per-user index (see Store).
 package session
