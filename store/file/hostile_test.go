@@ -2,6 +2,7 @@ package file_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -196,44 +197,47 @@ func TestHostileKeys(t *testing.T) {
 	}
 }
 
-// TestModes checks the modes of what the store creates, under a umask that
-// would open everything: files 0600 (the temporary file too, from its
-// creation), the directory (and its missing parents) 0700.
+// TestModes checks the modes of what the store creates, whatever the umask
+// (one that opens everything, one that would leave the owner read-only):
+// files 0600 (the temporary file too, from its creation), the directory
+// 0700.
 func TestModes(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
-	dir := filepath.Join(t.TempDir(), "a", "b")
-	st := newStore(t, file.Options{Dir: dir})
-	var tempModes []os.FileMode
-	file.SetTrace(st, func(step string) {
-		if step != "write" {
-			return
-		}
-		for _, n := range tempNames(t, dir) {
-			fi, err := os.Lstat(filepath.Join(dir, n))
-			if err == nil {
-				tempModes = append(tempModes, fi.Mode())
+	for _, umask := range []int{0, 0o277} {
+		t.Run(fmt.Sprintf("umask %#o", umask), func(t *testing.T) {
+			old := syscall.Umask(umask)
+			defer syscall.Umask(old)
+			dir := filepath.Join(t.TempDir(), "sessions")
+			st := newStore(t, file.Options{Dir: dir})
+			var tempModes []os.FileMode
+			file.SetTrace(st, func(step string) {
+				if step != "write" {
+					return
+				}
+				for _, n := range tempNames(t, dir) {
+					fi, err := os.Lstat(filepath.Join(dir, n))
+					if err == nil {
+						tempModes = append(tempModes, fi.Mode())
+					}
+				}
+			})
+			key := newKey()
+			mustSaveValues(t, st, key, map[string]any{"a": int64(1)}, true)
+			mustSaveValues(t, st, key, map[string]any{"a": int64(2)}, false)
+			if fi, err := os.Stat(dir); err != nil || fi.Mode() != os.ModeDir|0o700 {
+				t.Errorf("%s: mode %v, %v; want drwx------", dir, fi.Mode(), err)
 			}
-		}
-	})
-	key := newKey()
-	mustSaveValues(t, st, key, map[string]any{"a": int64(1)}, true)
-	mustSaveValues(t, st, key, map[string]any{"a": int64(2)}, false)
-	for _, p := range []string{dir, filepath.Dir(dir)} {
-		if fi, err := os.Stat(p); err != nil || fi.Mode() != os.ModeDir|0o700 {
-			t.Errorf("%s: mode %v, %v; want drwx------", p, fi.Mode(), err)
-		}
-	}
-	if fi, err := os.Stat(fileName(t, st, key)); err != nil || fi.Mode() != 0o600 {
-		t.Errorf("session file: mode %v, %v; want -rw-------", fi.Mode(), err)
-	}
-	if len(tempModes) != 2 {
-		t.Fatalf("saw %d temporary files, want 2", len(tempModes))
-	}
-	for _, m := range tempModes {
-		if m != 0o600 {
-			t.Errorf("temporary file: mode %v, want -rw-------", m)
-		}
+			if fi, err := os.Stat(fileName(t, st, key)); err != nil || fi.Mode() != 0o600 {
+				t.Errorf("session file: mode %v, %v; want -rw-------", fi.Mode(), err)
+			}
+			if len(tempModes) != 2 {
+				t.Fatalf("saw %d temporary files, want 2", len(tempModes))
+			}
+			for _, m := range tempModes {
+				if m != 0o600 {
+					t.Errorf("temporary file: mode %v, want -rw-------", m)
+				}
+			}
+		})
 	}
 }
 
