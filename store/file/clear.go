@@ -97,7 +97,7 @@ func (s *Store) clearSession(ctx context.Context, key, name string, now time.Tim
 	if err != nil || !found || rec.expiry.After(now) {
 		return false, err
 	}
-	s.trace.step("clear: expired")
+	s.d.trace.step("clear: expired")
 	return s.removeIfUnchanged(name, rec.fi)
 }
 

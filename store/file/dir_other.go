@@ -14,7 +14,7 @@ import (
 // (no openat, no O_NOFOLLOW, no atomic rename over an open file).
 var errUnsupported = fmt.Errorf("%w: the file store needs a Unix system, not %s", errors.ErrUnsupported, runtime.GOOS)
 
-type dir struct{}
+type dir struct{ trace tracer }
 
 type kind int
 
@@ -42,7 +42,7 @@ func (*dir) close() error                                      { return errUnsup
 func (*dir) lstat(string) (info, error)                        { return info{}, errUnsupported }
 func (*dir) ours(info) error                                   { return errUnsupported }
 func (*dir) read(string, int64) ([]byte, info, error)          { return nil, info{}, errUnsupported }
-func (*dir) writeTemp(string, []byte, time.Time, tracer) error { return errUnsupported }
+func (*dir) writeTemp(string, []byte, time.Time) error          { return errUnsupported }
 func (*dir) link(string, string) error                         { return errUnsupported }
 func (*dir) rename(string, string) error                       { return errUnsupported }
 func (*dir) remove(string) error                               { return errUnsupported }

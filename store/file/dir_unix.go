@@ -18,9 +18,10 @@ import (
 // to New is resolved once and a directory renamed or replaced afterwards
 // changes nothing. No call follows a symbolic link in the directory.
 type dir struct {
-	f    *os.File
-	rc   syscall.RawConn
-	euid uint32
+	f     *os.File
+	rc    syscall.RawConn
+	euid  uint32
+	trace tracer // told each system call of a write as it succeeds, for tests
 }
 
 // kind is what a directory entry is.
@@ -256,8 +257,8 @@ func (d *dir) read(name string, limit int64) ([]byte, info, error) {
 // writeTemp creates the file name (which must not exist: O_EXCL, never
 // through a symbolic link) with mode 0600 whatever the umask, writes
 // content, sets its modification time to mtime and fsyncs it. On any
-// failure the file is removed. trace, when not nil, is told each step.
-func (d *dir) writeTemp(name string, content []byte, mtime time.Time, trace tracer) (err error) {
+// failure the file is removed.
+func (d *dir) writeTemp(name string, content []byte, mtime time.Time) (err error) {
 	var fd int
 	err = d.at(func(dirfd int) error {
 		var err error
@@ -294,7 +295,7 @@ func (d *dir) writeTemp(name string, content []byte, mtime time.Time, trace trac
 		}
 		rest = rest[n:]
 	}
-	trace.step("write")
+	d.trace.step("write")
 	t, err := unix.TimeToTimespec(mtime)
 	if err != nil {
 		return pathErr("utimensat", name, err)
@@ -306,11 +307,11 @@ func (d *dir) writeTemp(name string, content []byte, mtime time.Time, trace trac
 	if err != nil {
 		return pathErr("utimensat", name, err)
 	}
-	trace.step("set mtime")
+	d.trace.step("set mtime")
 	if err := ignoringEINTR(func() error { return unix.Fsync(fd) }); err != nil {
 		return pathErr("fsync", name, err)
 	}
-	trace.step("fsync file")
+	d.trace.step("fsync file")
 	closed = true
 	if err := unix.Close(fd); err != nil {
 		return pathErr("close", name, err)
@@ -324,6 +325,9 @@ func (d *dir) link(oldname, newname string) error {
 	err := d.at(func(dirfd int) error {
 		return ignoringEINTR(func() error { return unix.Linkat(dirfd, oldname, dirfd, newname, 0) })
 	})
+	if err == nil {
+		d.trace.step("link")
+	}
 	return pathErr("link", newname, err)
 }
 
@@ -332,6 +336,9 @@ func (d *dir) rename(oldname, newname string) error {
 	err := d.at(func(dirfd int) error {
 		return ignoringEINTR(func() error { return unix.Renameat(dirfd, oldname, dirfd, newname) })
 	})
+	if err == nil {
+		d.trace.step("rename")
+	}
 	return pathErr("rename", newname, err)
 }
 
@@ -340,6 +347,9 @@ func (d *dir) remove(name string) error {
 	err := d.at(func(dirfd int) error {
 		return ignoringEINTR(func() error { return unix.Unlinkat(dirfd, name, 0) })
 	})
+	if err == nil {
+		d.trace.step("remove")
+	}
 	return pathErr("remove", name, err)
 }
 
@@ -349,6 +359,9 @@ func (d *dir) sync() error {
 	err := d.at(func(dirfd int) error {
 		return ignoringEINTR(func() error { return unix.Fsync(dirfd) })
 	})
+	if err == nil {
+		d.trace.step("fsync dir")
+	}
 	return pathErr("fsync", ".", err)
 }
 

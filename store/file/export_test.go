@@ -2,8 +2,9 @@ package file
 
 // Hooks for the tests of package file_test.
 
-// SetTrace makes s report each step of its durable writes to fn.
-func SetTrace(s *Store, fn func(step string)) { s.trace = fn }
+// SetTrace makes s report each system call of its writes to fn, as it
+// succeeds (and the moment ClearExpired has found a file expired).
+func SetTrace(s *Store, fn func(step string)) { s.d.trace = fn }
 
 // HeldLocks returns how many keys s holds a lock for.
 func HeldLocks(s *Store) int { return s.locks.held() }

@@ -7,11 +7,12 @@ import (
 	"github.com/djsession/djsession/store/file"
 )
 
-// TestWriteOrder checks the steps of a durable save, in order: the data is
-// written to the temporary file, which gets its modification time and is
-// fsynced before it takes the session's name (by a link for a new session,
-// a rename for an update), and the directory is fsynced after, so that the
-// name survives a power cut. A crash test cannot see a missing fsync (the
+// TestWriteOrder checks the system calls of a durable save, in order, as
+// the system-call layer reports them: the data is written to the temporary
+// file, which gets its modification time and is fsynced before it takes the
+// session's name (by a link for a new session, whose temporary name is then
+// removed, or a rename for an update), and the directory is fsynced after,
+// so that the name survives a power cut. A crash test cannot see a missing fsync (the
 // kernel survives a killed process); this test can.
 func TestWriteOrder(t *testing.T) {
 	tests := []struct {
@@ -19,7 +20,7 @@ func TestWriteOrder(t *testing.T) {
 		mustCreate bool
 		want       []string
 	}{
-		{"a new session", true, []string{"write", "set mtime", "fsync file", "link", "fsync dir"}},
+		{"a new session", true, []string{"write", "set mtime", "fsync file", "link", "remove", "fsync dir"}},
 		{"an update", false, []string{"write", "set mtime", "fsync file", "rename", "fsync dir"}},
 	}
 	st := newStore(t, file.Options{})
