@@ -100,7 +100,6 @@ type Store struct {
 	signer signing.TimestampSigner
 	logger *slog.Logger
 	locks  keyLocks
-	trace  tracer // the steps of each durable write, for tests
 }
 
 var (
@@ -404,7 +403,7 @@ func (s *Store) save(ctx context.Context, key string, content []byte, values map
 		return err
 	}
 	tmp := name + tempInfix + session.NewKey()[:12]
-	if err := s.d.writeTemp(tmp, content, mtime, s.trace); err != nil {
+	if err := s.d.writeTemp(tmp, content, mtime); err != nil {
 		return fmt.Errorf("file: writing a session: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -413,7 +412,6 @@ func (s *Store) save(ctx context.Context, key string, content []byte, values map
 	}
 	if mustCreate {
 		err := s.d.link(tmp, name)
-		s.trace.step("link")
 		// The temporary name goes either way; if that fails, the file
 		// is left for ClearExpired, harmless.
 		s.d.remove(tmp)
@@ -428,12 +426,10 @@ func (s *Store) save(ctx context.Context, key string, content []byte, values map
 			s.d.remove(tmp)
 			return fmt.Errorf("file: replacing a session: %w", err)
 		}
-		s.trace.step("rename")
 	}
 	if err := s.d.sync(); err != nil {
 		return fmt.Errorf("file: the session is written, but fsyncing the directory failed, so it may not survive a crash: %w", err)
 	}
-	s.trace.step("fsync dir")
 	return nil
 }
 
