@@ -191,6 +191,11 @@ func TestCrashSafety(t *testing.T) {
 				t.Fatalf("round %d: a session reported created is missing", round)
 			}
 		}
+		for _, k := range keys {
+			if ok, _ := st.Exists(bg, k); !ok {
+				t.Fatalf("round %d: an updated session is missing", round)
+			}
+		}
 		if temps > 0 {
 			insideSave++
 		}

@@ -38,13 +38,13 @@ func openDir(string) (*dir, bool, os.FileMode, uint32, error) {
 	return nil, false, 0, 0, errUnsupported
 }
 
-func (*dir) close() error                                      { return errUnsupported }
-func (*dir) lstat(string) (info, error)                        { return info{}, errUnsupported }
-func (*dir) ours(info) error                                   { return errUnsupported }
-func (*dir) read(string, int64) ([]byte, info, error)          { return nil, info{}, errUnsupported }
-func (*dir) writeTemp(string, []byte, time.Time) error          { return errUnsupported }
-func (*dir) link(string, string) error                         { return errUnsupported }
-func (*dir) rename(string, string) error                       { return errUnsupported }
-func (*dir) remove(string) error                               { return errUnsupported }
-func (*dir) sync() error                                       { return errUnsupported }
-func (*dir) names(func([]string) error) error                  { return errUnsupported }
+func (*dir) close() error                              { return errUnsupported }
+func (*dir) lstat(string) (info, error)                { return info{}, errUnsupported }
+func (*dir) ours(info) error                           { return errUnsupported }
+func (*dir) read(string, int64) ([]byte, info, error)  { return nil, info{}, errUnsupported }
+func (*dir) writeTemp(string, []byte, time.Time) error { return errUnsupported }
+func (*dir) link(string, string) error                 { return errUnsupported }
+func (*dir) rename(string, string) error               { return errUnsupported }
+func (*dir) remove(string) error                       { return errUnsupported }
+func (*dir) sync() error                               { return errUnsupported }
+func (*dir) names(func([]string) error) error          { return errUnsupported }
