@@ -36,18 +36,12 @@ func newStore(t testing.TB, opts file.Options) *file.Store {
 	return st
 }
 
+// TestConformance runs the storetest suite on the store's clock, which the
+// suite moves: the expiry is exact because every save sets the file's
+// modification time from the expiry it is given. (The Django tests use the
+// system's clock and real modification times.)
 func TestConformance(t *testing.T) {
 	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
 		return newStore(t, file.Options{Now: now})
 	}, storetest.Options{})
-}
-
-// TestConformanceRealClock runs the suite on the system's clock too: the
-// expiry comes from real modification times, and the check of a short
-// expiry waits for it.
-func TestConformanceRealClock(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) session.Store {
-		return newStore(t, file.Options{})
-	})
 }
