@@ -22,15 +22,25 @@ import (
 // fsynced) and gorilla/sessions' FilesystemStore (gob and securecookie in a
 // file written with os.WriteFile, no fsync, one global mutex).
 func fileImpls(b *testing.B) []impl {
-	st, err := file.New(file.Options{Dir: b.TempDir(), SecretKey: secret})
+	st, err := file.New(file.Options{Dir: privateDir(b), SecretKey: secret})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
 	return []impl{
 		djsessionImpl(b, "djsession-file", st, nil),
-		gorillaWith("gorilla-filesystem", sessions.NewFilesystemStore(b.TempDir(), secret)),
+		gorillaWith("gorilla-filesystem", sessions.NewFilesystemStore(privateDir(b), secret)),
 	}
+}
+
+// privateDir is a new directory of mode 0700 (b.TempDir's are 0755 under
+// the usual umask, and the file store warns that others could list them).
+func privateDir(b *testing.B) string {
+	dir := b.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }
 
 // BenchmarkFileReadOnly reads two values of an existing session kept in a
@@ -128,7 +138,7 @@ const clearFiles = 100_000
 // os.WriteFile, not through durable saves. Run it with -benchtime=1x: each
 // iteration writes the expired half again, outside the timer.
 func BenchmarkFileClearExpired(b *testing.B) {
-	dir := b.TempDir()
+	dir := privateDir(b)
 	st, err := file.New(file.Options{Dir: dir, SecretKey: secret})
 	if err != nil {
 		b.Fatal(err)
