@@ -31,8 +31,9 @@ const (
 	crashKeysEnv = "DJSESSION_FILE_CRASH_KEYS"
 )
 
-// crashValues is generation gen of the session key: its size (0.5 to 16
-// KiB of random text, which zlib cannot shrink)
+// crashValues is generation gen of the session key: its size (0.25 to 4
+// KiB of random text, which zlib cannot shrink, and small enough that under
+// the race detector the encoding does not dwarf the I/O of a save)
 // and its content are a function of both, so that a reader can tell a
 // whole generation from anything else.
 func crashValues(key string, gen int64) map[string]any {
@@ -40,7 +41,7 @@ func crashValues(key string, gen int64) map[string]any {
 	copy(seed[:], key)
 	binary.LittleEndian.PutUint64(seed[24:], uint64(gen))
 	r := rand.NewChaCha8(seed)
-	pad := make([]byte, 384+r.Uint64()%(12<<10))
+	pad := make([]byte, 192+r.Uint64()%(3<<10))
 	r.Read(pad)
 	return map[string]any{"key": key, "gen": gen, "pad": base64.StdEncoding.EncodeToString(pad)}
 }
