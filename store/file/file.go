@@ -64,9 +64,11 @@ type Options struct {
 	CookieAge time.Duration
 
 	// SecretKey is Django's SECRET_KEY: the files hold the session signed
-	// with it, as Django's file engine writes them. FallbackKeys are
-	// SECRET_KEY_FALLBACKS, accepted when reading.
-	SecretKey    []byte
+	// with it, as Django's file engine writes them. It is required.
+	SecretKey []byte
+
+	// FallbackKeys are SECRET_KEY_FALLBACKS: older keys still accepted
+	// when reading a file (never used to write one).
 	FallbackKeys [][]byte
 
 	// StaleTempAge is how long a temporary file must have been left
