@@ -147,7 +147,11 @@ func scsOn(sm *scs.SessionManager, name string) impl {
 // alone (signed), or a hash key and an AES block key (signed and
 // encrypted, AES-CTR then HMAC).
 func gorillaImpl(name string, keyPairs ...[]byte) impl {
-	store := sessions.NewCookieStore(keyPairs...)
+	return gorillaWith(name, sessions.NewCookieStore(keyPairs...))
+}
+
+// gorillaWith is gorilla/sessions on store, under the row name name.
+func gorillaWith(name string, store sessions.Store) impl {
 	get := func(w http.ResponseWriter, r *http.Request) *sessions.Session {
 		s, err := store.Get(r, "session")
 		if err != nil {

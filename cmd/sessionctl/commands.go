@@ -93,7 +93,7 @@ func openStore(ctx context.Context, cmd string, o *opts, create bool, stderr io.
 		}
 		st, err = mysql.New(db, sopts)
 	default:
-		return nil, usageError(stderr, cmd, fmt.Sprintf("unknown engine %q (use sqlite, postgres or mysql)", o.engine))
+		return nil, usageError(stderr, cmd, fmt.Sprintf("unknown engine %q (use sqlite, postgres, mysql or file)", o.engine))
 	}
 	if err != nil {
 		db.Close()
@@ -121,6 +121,9 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 	if len(args) > 0 {
 		return usageError(stderr, "migrate", fmt.Sprintf("unexpected arguments %q", args))
 	}
+	if isFileEngine(o) {
+		return runMigrateFile(o, stdout, stderr)
+	}
 	if isRedis(o) {
 		fmt.Fprintln(stdout, "nothing to migrate: Redis keeps sessions as keys, with no table to create")
 		return exitOK
@@ -141,6 +144,9 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		return usageError(stderr, "clearsessions", fmt.Sprintf("unexpected arguments %q", args))
+	}
+	if isFileEngine(o) {
+		return runClearFile(ctx, o, stdout, stderr)
 	}
 	if isRedis(o) {
 		st, closeFn, code := openRedis(ctx, "clearsessions", o, stderr)
@@ -251,6 +257,9 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		return usageError(stderr, "inspect", "expected one session KEY (the value of the sessionid cookie)")
 	}
 	key := args[0]
+	if isFileEngine(o) {
+		return runInspectFile(ctx, o, key, stdout, stderr)
+	}
 	secret, fallbacks, ok := secrets("inspect", o, stderr)
 	if !ok {
 		return exitUsage
@@ -281,7 +290,12 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		defer closeStore(st)
 		store = st
 	}
+	return inspectStore(ctx, store, codec, key, secret, fallbacks, stdout, stderr)
+}
 
+// inspectStore prints the session key of st, encoded by codec (nil for
+// Django's signed format), as inspect does.
+func inspectStore(ctx context.Context, store session.Store, codec session.Codec, key string, secret []byte, fallbacks [][]byte, stdout, stderr io.Writer) int {
 	m, err := session.New(store, session.Config{SecretKey: secret, FallbackKeys: fallbacks, Logger: quiet, Codec: codec})
 	if err != nil {
 		return usageError(stderr, "inspect", err.Error())

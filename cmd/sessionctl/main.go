@@ -19,13 +19,15 @@
 // Database flags (migrate, clearsessions, inspect), which may also come
 // before the command:
 //
-//	--engine NAME   sqlite (default), postgres, mysql or redis; env SESSIONCTL_ENGINE;
+//	--engine NAME   sqlite (default), postgres, mysql, file or redis; env SESSIONCTL_ENGINE;
 //	                inspect also takes cookie (Django's signed_cookies) and
 //	                cookie-encrypted, and then decodes the cookie value KEY
 //	--dsn DSN       the database: a file for sqlite (default
 //	                sessiondemo-data/sessions.sqlite3, the demo site's file),
 //	                postgres://user:pw@host:5432/db for postgres,
-//	                user:pw@tcp(host:3306)/db for mysql; env SESSIONCTL_DSN
+//	                user:pw@tcp(host:3306)/db for mysql, the session
+//	                directory for file (Django's SESSION_FILE_PATH; default
+//	                sessiondemo-data/sessions); env SESSIONCTL_DSN
 //	--table NAME    the session table (default django_session); env SESSIONCTL_TABLE
 //
 // On --engine redis (Django's cache engine on Redis), --dsn is host:port
@@ -36,19 +38,21 @@
 // its TTL: clearsessions has nothing to do there, and says so; migrate has
 // no table to create.
 //
-// Secret flags (inspect, sign, unsign):
+// Secret flags (inspect, sign, unsign, and clearsessions on the file engine,
+// which reads each file's expiry from its signed data):
 //
 //	--secret-key-file FILE   read Django's SECRET_KEY from FILE; or env SECRET_KEY
 //	--secret-key KEY         the key itself (it shows in ps: prefer the two above)
 //
 // SECRET_KEY_FALLBACKS (comma-separated) lists older keys that still verify.
-// Without a key, inspect on the demo's default database uses the key the
-// demo generated (sessiondemo-data/secret_key).
+// Without a key, inspect on the demo's default database (or directory) uses
+// the key the demo generated (sessiondemo-data/secret_key).
 //
 // Examples:
 //
 //	sessionctl migrate
 //	sessionctl --engine postgres --dsn postgres://app@db:5432/app clearsessions
+//	sessionctl --engine file --dsn /var/lib/myapp/sessions --secret-key-file key.txt clearsessions
 //	sessionctl --secret-key-file /etc/myapp/secret_key inspect 8q3v0sd1l2m4n5p6q7r8s9t0u1v2w3x4
 //	sessionctl sign --name theme --value dark --secret-key-file key.txt
 //	SECRET_KEY="$(cat key.txt)" sessionctl unsign --name theme --value 'dark:1uQk2a:abc...' --max-age 1h
@@ -133,7 +137,8 @@ func commands() []*command {
 			summary: "create the session table (django_session) if it is missing",
 			details: `Creates the table and its index exactly as Django's migration
 sessions.0001_initial does, so that a Django site can share it. Running it
-again is harmless. For sqlite, the file and its folder are created too.
+again is harmless. For sqlite, the file and its folder are created too. The
+file engine has no table: migrate creates its directory, with mode 0700.
 
 Examples:
   sessionctl migrate
@@ -147,11 +152,15 @@ Examples:
 			summary: "delete every expired session (Django's clearsessions)",
 			details: `Deletes the sessions whose expiry is in the past, in one DELETE, and prints
 how many were removed. Run it from cron as you would Django's
-"manage.py clearsessions".
+"manage.py clearsessions". On the file engine it reads each session file
+(so it needs the secret key, as Django's clearsessions does), removes the
+expired ones and the temporary files of crashed writers an hour old, and
+leaves anything that is not a session file of this user alone.
 
 Examples:
   sessionctl clearsessions
   SESSIONCTL_ENGINE=postgres SESSIONCTL_DSN=postgres://app@db/app sessionctl clearsessions
+  sessionctl clearsessions --engine file --dsn /var/lib/myapp/sessions --secret-key-file key.txt
 `,
 			db:  true,
 			run: runClear,
@@ -228,8 +237,8 @@ Examples:
 
 // registerDB adds the database flags to fs, defaulting to what o holds.
 func registerDB(fs *flag.FlagSet, o *opts) {
-	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql or redis; cookie or cookie-encrypted for inspect (env SESSIONCTL_ENGINE)")
-	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, host:port or a redis:// URL for redis (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+")")
+	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql, file or redis; cookie or cookie-encrypted for inspect (env SESSIONCTL_ENGINE)")
+	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, the session directory for file, host:port or a redis:// URL for redis (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+")")
 	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
 	fs.StringVar(&o.keyPrefix, "key-prefix", o.keyPrefix, "redis: the `KEY_PREFIX` of the Django cache that holds the sessions (default empty)")
 	fs.IntVar(&o.cacheVersion, "cache-version", o.cacheVersion, "redis: the `VERSION` of that Django cache (default 1)")
@@ -348,15 +357,16 @@ Commands:
 %s  help [COMMAND]   print this text, or the usage of one command
 
 Database (migrate, clearsessions, inspect; flags before or after the command):
-  --engine NAME      sqlite (default), postgres or mysql       env SESSIONCTL_ENGINE
+  --engine NAME      sqlite (default), postgres, mysql, file or redis   env SESSIONCTL_ENGINE
                      (inspect also takes cookie or cookie-encrypted: the
                      KEY is then the cookie value, no database is opened)
   --dsn DSN          sqlite: a file (default %s)
                      postgres: postgres://user:pw@host:5432/db
-                     mysql: user:pw@tcp(host:3306)/db            env SESSIONCTL_DSN
+                     mysql: user:pw@tcp(host:3306)/db
+                     file: the session directory (SESSION_FILE_PATH) env SESSIONCTL_DSN
   --table NAME       session table (default django_session)    env SESSIONCTL_TABLE
 
-Secret (inspect, sign, unsign):
+Secret (inspect, sign, unsign; clearsessions on the file engine):
   --secret-key-file FILE  a file holding Django's SECRET_KEY   env SECRET_KEY
                      older keys that still verify:             env SECRET_KEY_FALLBACKS (comma-separated)
   --secret-key KEY   the key itself: it shows in ps and the shell's history, so

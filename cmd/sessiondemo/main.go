@@ -11,14 +11,15 @@
 //	go run ./cmd/sessiondemo
 //
 // It listens on 127.0.0.1:8000 and keeps its sessions in SQLite, in
-// ./sessiondemo-data/. Flags:
+// ./sessiondemo-data/. Its flags, as a list (not compiled):
 //
 //	--addr host:port      where to listen (default 127.0.0.1:8000)
-//	--engine name         sqlite (default), memory, postgres, mysql, redis,
+//	--engine name         sqlite (default), memory, postgres, mysql, file, redis,
 //	                      cookie (Django's signed_cookies) or cookie-encrypted
 //	--dsn string          the database: a file for sqlite, a URL for postgres
 //	                      (postgres://user:pw@host:5432/db), a DSN for mysql
-//	                      (user:pw@tcp(host:3306)/db), host:port or a
+//	                      (user:pw@tcp(host:3306)/db), the session directory
+//	                      for file (Django's SESSION_FILE_PATH), host:port or a
 //	                      redis:// URL for redis (default 127.0.0.1:6379;
 //	                      sessions pickled as Django's cache engine keeps them)
 //	--data-dir path       where the SQLite file and a generated secret key live
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fl.SetOutput(stderr)
 	addr := fl.String("addr", "127.0.0.1:8000", "address to listen on")
 	engine := fl.String("engine", "sqlite", "session engine: "+strings.Join(engines, ", "))
-	dsn := fl.String("dsn", "", "database: SQLite file (default <data-dir>/sessions.sqlite3), PostgreSQL URL, MySQL DSN, or Redis host:port or redis:// URL (default 127.0.0.1:6379)")
+	dsn := fl.String("dsn", "", "database: SQLite file (default <data-dir>/sessions.sqlite3), PostgreSQL URL, MySQL DSN, the session directory for file (default <data-dir>/sessions), or Redis host:port or redis:// URL (default 127.0.0.1:6379)")
 	dataDir := fl.String("data-dir", "sessiondemo-data", "folder for the SQLite file and a generated secret key")
 	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
 	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")

@@ -34,19 +34,20 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Engines the demo can keep its sessions in.
-var engines = []string{"sqlite", "memory", "postgres", "mysql", "redis", "cookie", "cookie-encrypted"}
+var engines = []string{"sqlite", "memory", "postgres", "mysql", "file", "redis", "cookie", "cookie-encrypted"}
 
 // config is what newServer needs; main fills it from flags and the
 // environment, tests fill it directly.
 type config struct {
-	// Engine is "sqlite" (default), "memory", "postgres", "mysql", "redis"
-	// (Django's cache engine on Redis, with the pickle codec), "cookie"
-	// (Django's signed_cookies) or "cookie-encrypted".
+	// Engine is "sqlite" (default), "memory", "postgres", "mysql", "file",
+	// "redis" (Django's cache engine on Redis, with the pickle codec),
+	// "cookie" (Django's signed_cookies) or "cookie-encrypted".
 	Engine string
 	// DSN is the database to use: a file path for sqlite (default
 	// DataDir/sessions.sqlite3), a URL for postgres, a go-sql-driver DSN
-	// for mysql, host:port or a redis:// URL for redis (default
-	// 127.0.0.1:6379). Unused by memory.
+	// for mysql, the session directory for file (default DataDir/sessions),
+	// host:port or a redis:// URL for redis (default 127.0.0.1:6379).
+	// Unused by memory and the cookie engines.
 	DSN string
 	// DataDir holds the SQLite file and a generated secret key.
 	DataDir string
@@ -188,6 +189,8 @@ func (s *server) openStore(ctx context.Context) (session.Store, error) {
 		return s.prepareSQL(ctx, st, err)
 	case "redis":
 		return s.openRedis(ctx)
+	case "file":
+		return s.openFileStore()
 	default:
 		return nil, fmt.Errorf("sessiondemo: unknown engine %q (choose one of %s)", s.cfg.Engine, strings.Join(engines, ", "))
 	}

@@ -438,6 +438,7 @@ func TestEngines(t *testing.T) {
 		{"mysql", func(t *testing.T) string { return testservers.Require(t, testservers.EnvMySQLDSN) }},
 		{"cookie", func(*testing.T) string { return "" }},
 		{"cookie-encrypted", func(*testing.T) string { return "" }},
+		{"file", func(t *testing.T) string { return filepath.Join(t.TempDir(), "sessions") }},
 	}
 	for _, tt := range tests {
 		t.Run("logging in works on the "+tt.engine+" engine", func(t *testing.T) {

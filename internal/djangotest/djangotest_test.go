@@ -279,3 +279,29 @@ func TestResponseRulesReportsWhatSessionMiddlewareDid(t *testing.T) {
 		t.Errorf("a write after the record was deleted: %+v", interrupted)
 	}
 }
+
+// TestFileSubcommandsFollowTheirDirectory runs the file engine's commands
+// on two directories in one batch: Django's file engine caches
+// SESSION_FILE_PATH per class, and the helper must drop it per call.
+func TestFileSubcommandsFollowTheirDirectory(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	saved := RunBatch(t,
+		[]string{"file-save", "--file-dir", a, "--json", `{"in":"a"}`, "--expiry", "300"},
+		[]string{"file-save", "--file-dir", b, "--json", `{"in":"b"}`},
+	)
+	ka, kb := String(t, OK(t, saved[0]), "session_key"), String(t, OK(t, saved[1]), "session_key")
+	if saved[0]["expiry_age"] != 300.0 || saved[1]["expiry_age"] != 1209600.0 {
+		t.Fatalf("file-save expiry ages: %v, %v", saved[0]["expiry_age"], saved[1]["expiry_age"])
+	}
+	loaded := RunBatch(t,
+		[]string{"file-load", "--file-dir", a, "--session-key", ka},
+		[]string{"file-load", "--file-dir", b, "--session-key", kb},
+		[]string{"file-load", "--file-dir", b, "--session-key", ka},
+	)
+	if OK(t, loaded[0])["decoded_json"] != `{"in":"a","_session_expiry":300}` || OK(t, loaded[1])["decoded_json"] != `{"in":"b"}` {
+		t.Fatalf("file-load: %v, %v", loaded[0], loaded[1])
+	}
+	if OK(t, loaded[2])["found"] != false {
+		t.Fatalf("a key of directory a found in b: %v", loaded[2])
+	}
+}

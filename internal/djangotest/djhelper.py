@@ -995,6 +995,153 @@ def cmd_clearsessions(args):
 
 
 # --------------------------------------------------------------------------
+# the file engine on a shared directory (SESSION_FILE_PATH)
+# --------------------------------------------------------------------------
+
+def file_settings(a):
+    return dict(SESSION_ENGINE='django.contrib.sessions.backends.file',
+                SESSION_FILE_PATH=a.file_dir, SESSION_COOKIE_NAME=a.cookie_name)
+
+
+def file_options(p):
+    p.add_argument('--file-dir', required=True, help='SESSION_FILE_PATH (an existing directory)')
+    p.add_argument('--cookie-name', default='sessionid', help='SESSION_COOKIE_NAME, the file name prefix')
+    p.set_defaults(extra_settings=file_settings)
+
+
+def file_store():
+    """The file engine's SessionStore, with its per-class cached path dropped
+    (it caches SESSION_FILE_PATH on first use; calls in a batch differ)."""
+    cls = session_store('file')
+    if '_storage_path' in cls.__dict__:
+        del cls._storage_path
+    return cls
+
+
+def file_listing(d):
+    out = {}
+    for name in sorted(os.listdir(d)):
+        st = os.lstat(os.path.join(d, name))
+        out[name] = {'mtime': st.st_mtime, 'size': st.st_size}
+    return out
+
+
+def file_expiry(s):
+    """get_expiry_age, get_expiry_date and get_expire_at_browser_close, or
+    the exception each raises (3.2 cannot read an ISO _session_expiry)."""
+    res = {}
+    for field, fn in (('expiry_age', s.get_expiry_age),
+                      ('expiry_date', lambda: s.get_expiry_date().isoformat()),
+                      ('expire_at_browser_close', s.get_expire_at_browser_close)):
+        try:
+            res[field] = fn()
+        except Exception as e:  # noqa: BLE001 - reported as data
+            res[field + '_error'] = type(e).__name__
+    return res
+
+
+@arguments('file-save')
+def _(p):
+    file_options(p)
+    p.add_argument('--json', dest='data', type=json_value, required=True, help='the session dict')
+    p.add_argument('--expiry', type=int, default=None, help='session.set_expiry(N) before saving')
+    p.add_argument('--session-key', default=None,
+                   help='update the session under this key (load, update, save) instead of creating one')
+
+
+@command('file-save')
+def cmd_file_save(args):
+    """Save a session through Django's file engine: a new one (create), or an
+    update of --session-key. Reports the file and what Django's expiry API says."""
+    store = file_store()
+    if args.session_key is not None:
+        s = store(args.session_key)
+        s.load()
+        if s.session_key != args.session_key:
+            return {'ok': False, 'error': 'NotFound', 'message': 'no session file for that key'}
+        s.update(args.data)
+    else:
+        s = store()
+        s.update(args.data)
+    if args.expiry is not None:
+        s.set_expiry(args.expiry)
+    s.save()
+    name = os.path.join(args.file_dir, args.cookie_name + s.session_key)
+    st = os.stat(name)
+    with open(name, encoding='ascii') as f:
+        content = f.read()
+    res = {'ok': True, 'session_key': s.session_key, 'file': os.path.basename(name),
+           'file_content': content, 'mtime': st.st_mtime, 'mode': st.st_mode & 0o7777}
+    res.update(file_expiry(s))
+    return res
+
+
+@arguments('file-load')
+def _(p):
+    file_options(p)
+    text_option(p, 'session-key', required=True)
+
+
+@command('file-load')
+def cmd_file_load(args):
+    """SessionStore(key).load() on the file engine: found, the data, the expiry
+    API, and the directory before and after (3.2's load of an expired file
+    deletes it and creates a new one)."""
+    import logging
+    logging.disable(logging.CRITICAL)
+    before = file_listing(args.file_dir)
+    s = file_store()(args.session_key)
+    try:
+        data = s.load()
+    except Exception as e:  # noqa: BLE001 - reported as data
+        res = failure(e)
+        res.update({'files_before': before, 'files_after': file_listing(args.file_dir)})
+        return res
+    s._session_cache = data
+    res = {'ok': True, 'found': s.session_key == args.session_key, 'session_key_after': s.session_key,
+           'decoded': jsonable(data), 'decoded_json': compact(jsonable(data)),
+           'files_before': before, 'files_after': file_listing(args.file_dir)}
+    if s.session_key == args.session_key:
+        res.update(file_expiry(s))
+    return res
+
+
+@arguments('file-auth')
+def _(p):
+    file_options(p)
+    p.add_argument('--action', required=True, choices=['login', 'get-user'])
+    p.add_argument('--user-pk', type=int, required=True)
+    p.add_argument('--username', required=True)
+    text_option(p, 'password-hash', required=True, help="the user's password field")
+    p.add_argument('--session-key', default=None, help='get-user: the session to read')
+
+
+@command('file-auth', needs_db=True)
+def cmd_file_auth(args):
+    """django.contrib.auth on the file engine, with one user in an in-memory
+    database: login (auth.login on a new session, saved) or get-user
+    (auth.get_user on the session --session-key, which checks the auth hash)."""
+    from django.contrib.auth import get_user, login
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.test import RequestFactory
+    call_command('migrate', verbosity=0, interactive=False)
+    user = User.objects.create(pk=args.user_pk, username=args.username, password=args.password_hash)
+    request = RequestFactory().get('/')
+    store = file_store()
+    if args.action == 'login':
+        request.session = store()
+        login(request, user, backend='django.contrib.auth.backends.ModelBackend')
+        request.session.save()
+        return {'ok': True, 'session_key': request.session.session_key,
+                'decoded': jsonable(dict(request.session.items()))}
+    request.session = store(args.session_key)
+    u = get_user(request)
+    return {'ok': True, 'authenticated': u.is_authenticated, 'username': u.get_username(),
+            'pk': u.pk, 'session_key_after': request.session.session_key}
+
+
+# --------------------------------------------------------------------------
 # auth: safe redirects, the session auth hash, password hashes
 # --------------------------------------------------------------------------
 
