@@ -174,25 +174,7 @@ func isCategoryC(r rune) bool {
 // iri_to_uri would encode: everything except ASCII letters, digits and
 // /#%[]=:;$&()+,!?*@'~-._ . Existing %XX escapes are kept as they are.
 func iriToURI(s string) string {
-	const hex = "0123456789ABCDEF"
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if uriSafe(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
+	percentEncode(&b, s, uriSafe)
 	return b.String()
-}
-
-func uriSafe(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("/#%[]=:;$&()+,!?*@'~-._", c) >= 0
 }
