@@ -240,11 +240,11 @@ func New(cfg Config) (*Authenticator, error) {
 		// bound unambiguously (GoOnly): no signed-cookie call of this
 		// library or of Django given the site's secret can make one.
 		a.signer = &cookie.Signer{
-			Secret:    signing.PurposeKey(cfg.SecretKey, loginCookieKeyPurpose),
-			Fallbacks: signing.PurposeKeys(cfg.FallbackKeys, loginCookieKeyPurpose),
-			Salt:      cfg.LoginCookieSalt,
-			MaxAge:    cfg.LoginCookieMaxAge,
-			GoOnly:    true,
+			SecretKey:    signing.PurposeKey(cfg.SecretKey, loginCookieKeyPurpose),
+			FallbackKeys: signing.PurposeKeys(cfg.FallbackKeys, loginCookieKeyPurpose),
+			Salt:         cfg.LoginCookieSalt,
+			MaxAge:       cfg.LoginCookieMaxAge,
+			GoOnly:       true,
 		}
 		// Check the name once, now, rather than on every login.
 		if _, err := cookie.Format(cfg.LoginCookie, "x", cookie.Options{}); err != nil {

@@ -41,19 +41,19 @@ func TestCookieLoginRefusesGenericSignedCookies(t *testing.T) {
 	// two that Django's name+salt rule cannot tell apart).
 	forge := map[string]func() (string, error){
 		"SetSigned is_login + the login salt": func() (string, error) {
-			return (&cookie.Signer{Secret: secret, Salt: DefaultLoginCookieSalt}).Sign("is_login", "1")
+			return (&cookie.Signer{SecretKey: secret, Salt: DefaultLoginCookieSalt}).Sign("is_login", "1")
 		},
 		"SetSigned is_logi + n + the login salt": func() (string, error) {
-			return (&cookie.Signer{Secret: secret, Salt: "n" + DefaultLoginCookieSalt}).Sign("is_login", "1")
+			return (&cookie.Signer{SecretKey: secret, Salt: "n" + DefaultLoginCookieSalt}).Sign("is_login", "1")
 		},
 		"GoOnly signer with the site's secret": func() (string, error) {
-			return (&cookie.Signer{Secret: secret, Salt: DefaultLoginCookieSalt, GoOnly: true}).Sign("is_login", "1")
+			return (&cookie.Signer{SecretKey: secret, Salt: DefaultLoginCookieSalt, GoOnly: true}).Sign("is_login", "1")
 		},
 		"GoOnly signer, value in the login cookie's form": func() (string, error) {
-			return (&cookie.Signer{Secret: secret, Salt: DefaultLoginCookieSalt, GoOnly: true}).Sign("is_login", loginCookieHash(secret, alicePW)+":1")
+			return (&cookie.Signer{SecretKey: secret, Salt: DefaultLoginCookieSalt, GoOnly: true}).Sign("is_login", loginCookieHash(secret, alicePW)+":1")
 		},
 		"Django rule, value in the login cookie's form": func() (string, error) {
-			return (&cookie.Signer{Secret: secret, Salt: DefaultLoginCookieSalt}).Sign("is_login", loginCookieHash(secret, alicePW)+":1")
+			return (&cookie.Signer{SecretKey: secret, Salt: DefaultLoginCookieSalt}).Sign("is_login", loginCookieHash(secret, alicePW)+":1")
 		},
 	}
 	for name, f := range forge {

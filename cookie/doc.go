@@ -18,7 +18,7 @@
 //	request.COOKIES                                 cookie.All(r)
 //	(no equivalent)                                 cookie.GetAll(r, k): every duplicate, in order
 //	response.set_signed_cookie(k, v, salt=s)        cookie.SetSigned(w, k, v, secret, s, opts)
-//	                                                or (&cookie.Signer{Secret: secret, Salt: s}).Set(w, k, v, opts)
+//	                                                or (&cookie.Signer{SecretKey: secret, Salt: s}).Set(w, k, v, opts)
 //	request.get_signed_cookie(k, salt=s,            cookie.GetSigned(r, k, secret, fallbacks, s, maxAge)
 //	    max_age=n)                                  or (&cookie.Signer{...}).Get(r, k)
 //	(no equivalent: Go only)                        cookie.Signer{..., GoOnly: true}: the name bound without

@@ -182,7 +182,7 @@ var secretKey = []byte("django-insecure-test-key")
 
 func ExampleSigner() {
 	// Configure once; Salt and MaxAge are Django's salt= and max_age=.
-	remember := cookie.Signer{Secret: secretKey, Salt: "remember", MaxAge: 30 * 24 * time.Hour}
+	remember := cookie.Signer{SecretKey: secretKey, Salt: "remember", MaxAge: 30 * 24 * time.Hour}
 
 	rec := httptest.NewRecorder()
 	if err := remember.Set(rec, "user", "42", cookie.Options{MaxAge: cookie.MaxAge(30 * 24 * time.Hour), HttpOnly: true}); err != nil {
@@ -195,7 +195,7 @@ func ExampleSigner() {
 }
 
 func ExampleSigner_Set() {
-	s := cookie.Signer{Secret: secretKey, Now: fixed}
+	s := cookie.Signer{SecretKey: secretKey, Now: fixed}
 	rec := httptest.NewRecorder()
 	err := s.Set(rec, "c", "hello", cookie.Options{})
 	fmt.Println(rec.Header().Get("Set-Cookie"), err)
@@ -204,7 +204,7 @@ func ExampleSigner_Set() {
 }
 
 func ExampleSigner_Get() {
-	s := cookie.Signer{Secret: secretKey, MaxAge: time.Minute, Now: fixed}
+	s := cookie.Signer{SecretKey: secretKey, MaxAge: time.Minute, Now: fixed}
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Cookie", "c=hello:1r31eq:6_ATJSSLW2CnbfPinKmlzDD3lHKu2OhDpIlUTrJ5gPs; tampered=hello:1r31eq:AAAA")
 	fmt.Println(s.Get(r, "c"))
@@ -215,7 +215,7 @@ func ExampleSigner_Get() {
 	_, err = s.Get(r, "missing")
 	fmt.Println(errors.Is(err, cookie.ErrNoCookie))
 
-	later := cookie.Signer{Secret: secretKey, MaxAge: time.Minute, Now: func() time.Time { return fixed().Add(time.Hour) }}
+	later := cookie.Signer{SecretKey: secretKey, MaxAge: time.Minute, Now: func() time.Time { return fixed().Add(time.Hour) }}
 	_, err = later.Get(r, "c")
 	fmt.Println(errors.Is(err, signing.ErrExpired))
 	// Output:
@@ -226,7 +226,7 @@ func ExampleSigner_Get() {
 }
 
 func ExampleSigner_GetDefault() {
-	s := cookie.Signer{Secret: secretKey}
+	s := cookie.Signer{SecretKey: secretKey}
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Cookie", "c=forged:1r31eq:AAAA")
 	fmt.Println(s.GetDefault(r, "c", "anonymous"))
@@ -241,21 +241,21 @@ func ExampleSigner_fallbacks() {
 	rec := httptest.NewRecorder()
 	_ = cookie.SetSigned(rec, "c", "kept", oldSecret, "", cookie.Options{})
 
-	rotated := cookie.Signer{Secret: newSecret, Fallbacks: [][]byte{oldSecret}}
+	rotated := cookie.Signer{SecretKey: newSecret, FallbackKeys: [][]byte{oldSecret}}
 	fmt.Println(rotated.Get(browserRequest(rec), "c"))
 	// Output:
 	// kept <nil>
 }
 
 func ExampleSigner_Sign() {
-	s := cookie.Signer{Secret: secretKey, Salt: "extra", Now: fixed}
+	s := cookie.Signer{SecretKey: secretKey, Salt: "extra", Now: fixed}
 	fmt.Println(s.Sign("c", "hello"))
 	// Output:
 	// hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40 <nil>
 }
 
 func ExampleSigner_Unsign() {
-	s := cookie.Signer{Secret: secretKey, Salt: "extra"}
+	s := cookie.Signer{SecretKey: secretKey, Salt: "extra"}
 	fmt.Println(s.Unsign("c", "hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40"))
 	_, err := s.Unsign("other", "hello:1r31eq:tlonain9QVR-3VVKWmoPGr5x6ppjVrLETYLIfyaYA40")
 	fmt.Println(errors.Is(err, signing.ErrBadSignature)) // the name is part of the salt

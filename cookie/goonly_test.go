@@ -22,8 +22,8 @@ func TestGoOnlyBindsTheNameAndSaltUnambiguously(t *testing.T) {
 		{goOnly: false, sameAcross: true}, // Django's rule: name + salt
 		{goOnly: true, sameAcross: false},
 	} {
-		sa := &cookie.Signer{Secret: secret, Salt: a.salt, GoOnly: tc.goOnly}
-		sb := &cookie.Signer{Secret: secret, Salt: b.salt, GoOnly: tc.goOnly}
+		sa := &cookie.Signer{SecretKey: secret, Salt: a.salt, GoOnly: tc.goOnly}
+		sb := &cookie.Signer{SecretKey: secret, Salt: b.salt, GoOnly: tc.goOnly}
 		signed, err := sa.Sign(a.name, "1")
 		if err != nil {
 			t.Fatal(err)
@@ -40,12 +40,12 @@ func TestGoOnlyBindsTheNameAndSaltUnambiguously(t *testing.T) {
 
 func TestGoOnlyCookiesCannotBeMadeByDjangosSigner(t *testing.T) {
 	secret := []byte("shared-secret")
-	goOnly := &cookie.Signer{Secret: secret, Salt: "s", GoOnly: true}
+	goOnly := &cookie.Signer{SecretKey: secret, Salt: "s", GoOnly: true}
 	// Whatever name and salt a Django-rule signer is given, with the same
 	// secret, its cookie does not verify as a GoOnly cookie.
 	for _, salt := range []string{"", "s", "8:is_login:s", "is_login:s", "is_logins"} {
 		for _, name := range []string{"is_login", "8:is_login:", ""} {
-			django := &cookie.Signer{Secret: secret, Salt: salt}
+			django := &cookie.Signer{SecretKey: secret, Salt: salt}
 			forged, err := django.Sign(name, "1")
 			if err != nil {
 				continue // an empty name
@@ -57,13 +57,13 @@ func TestGoOnlyCookiesCannotBeMadeByDjangosSigner(t *testing.T) {
 	}
 	// And the reverse: a GoOnly cookie is no Django cookie.
 	signed, _ := goOnly.Sign("is_login", "1")
-	if _, err := (&cookie.Signer{Secret: secret, Salt: "s"}).Unsign("is_login", signed); err == nil {
+	if _, err := (&cookie.Signer{SecretKey: secret, Salt: "s"}).Unsign("is_login", signed); err == nil {
 		t.Error("a GoOnly cookie verified under Django's rule")
 	}
 }
 
 func TestGoOnlyFallbackKeys(t *testing.T) {
-	old := &cookie.Signer{Secret: []byte("old"), GoOnly: true}
+	old := &cookie.Signer{SecretKey: []byte("old"), GoOnly: true}
 	signed, _ := old.Sign("c", "v")
 	for _, tc := range []struct {
 		name      string
@@ -74,7 +74,7 @@ func TestGoOnlyFallbackKeys(t *testing.T) {
 		{"no fallback", nil, false},
 		{"an empty fallback is never a key", [][]byte{{}}, false},
 	} {
-		s := &cookie.Signer{Secret: []byte("new"), Fallbacks: tc.fallbacks, GoOnly: true}
+		s := &cookie.Signer{SecretKey: []byte("new"), FallbackKeys: tc.fallbacks, GoOnly: true}
 		if _, err := s.Unsign("c", signed); (err == nil) != tc.ok {
 			t.Errorf("%s: %v", tc.name, err)
 		}
@@ -82,7 +82,7 @@ func TestGoOnlyFallbackKeys(t *testing.T) {
 }
 
 func ExampleSigner_goOnly() {
-	s := &cookie.Signer{Secret: []byte("the site's SECRET_KEY"), Salt: "prefs", GoOnly: true}
+	s := &cookie.Signer{SecretKey: []byte("the site's SECRET_KEY"), Salt: "prefs", GoOnly: true}
 	rec := httptest.NewRecorder()
 	if err := s.Set(rec, "prefs", "dark", cookie.Options{HttpOnly: true, SameSite: http.SameSiteLaxMode}); err != nil {
 		fmt.Println(err)
@@ -95,7 +95,7 @@ func ExampleSigner_goOnly() {
 	v, err := s.Get(r, "prefs")
 	fmt.Println(v, err)
 	// Django's get_signed_cookie("prefs", salt="prefs") would not accept it.
-	_, err = (&cookie.Signer{Secret: []byte("the site's SECRET_KEY"), Salt: "prefs"}).Get(r, "prefs")
+	_, err = (&cookie.Signer{SecretKey: []byte("the site's SECRET_KEY"), Salt: "prefs"}).Get(r, "prefs")
 	fmt.Println(errors.Is(err, signing.ErrBadSignature))
 	// Output:
 	// dark <nil>

@@ -53,7 +53,7 @@ func TestPinSignedCookieSkipsEmptyFallback(t *testing.T) {
 	}
 	for _, fb := range fallbacks {
 		t.Run(fb.name, func(t *testing.T) {
-			s := cookie.Signer{Secret: pinSecret, Fallbacks: fb.fallbacks, Salt: salt, Now: clock}
+			s := cookie.Signer{SecretKey: pinSecret, FallbackKeys: fb.fallbacks, Salt: salt, Now: clock}
 			// The forgery is right: with the real key it is what Sign writes.
 			good, err := s.Sign(name, value)
 			if err != nil {
@@ -82,7 +82,7 @@ func TestPinSignedCookieSkipsEmptyFallback(t *testing.T) {
 				})
 			}
 			if len(fb.fallbacks) > 1 {
-				old := cookie.Signer{Secret: pinOld, Salt: salt, Now: clock}
+				old := cookie.Signer{SecretKey: pinOld, Salt: salt, Now: clock}
 				signed, err := old.Sign(name, value)
 				if err != nil {
 					t.Fatal(err)

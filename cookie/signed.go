@@ -15,7 +15,7 @@ import (
 // signed cookies.
 //
 // The cookie value is "value:timestamp:signature": Django's TimestampSigner
-// with the key "django.http.cookies" + Secret and the salt name + Salt, so a
+// with the key "django.http.cookies" + SecretKey and the salt name + Salt, so a
 // value signed for one cookie name does not verify under another. The value
 // itself is not encoded; Set writes the whole signed string in Django's
 // quoted form when it needs it. For cookies that only Go reads, GoOnly binds
@@ -25,13 +25,13 @@ import (
 // goroutines. Its zero value has no secret, and every call returns
 // ErrNoSecret.
 type Signer struct {
-	// Secret is Django's SECRET_KEY. It must not be empty.
-	Secret []byte
+	// SecretKey is Django's SECRET_KEY. It must not be empty.
+	SecretKey []byte
 
-	// Fallbacks are older secrets that still verify (Django's
-	// SECRET_KEY_FALLBACKS), tried in order after Secret. New values are
-	// always signed with Secret.
-	Fallbacks [][]byte
+	// FallbackKeys are older secrets that still verify (Django's
+	// SECRET_KEY_FALLBACKS), tried in order after SecretKey. New values
+	// are always signed with SecretKey.
+	FallbackKeys [][]byte
 
 	// Salt is Django's salt argument; Django's default is "".
 	Salt string
@@ -51,7 +51,7 @@ type Signer struct {
 	// ("is_logi", "nsalt") and ("is_login", "salt") sign alike, and its key
 	// is shared by every signed cookie of a Django site with the same
 	// secret. With GoOnly the salt is the length-prefixed name followed by
-	// Salt, and the key is signing.PurposeKey(Secret, "djsession.cookie
+	// Salt, and the key is signing.PurposeKey(SecretKey, "djsession.cookie
 	// go-only") (likewise for each fallback): a value signed for one
 	// (name, Salt) pair verifies for no other pair, and no Django call, nor
 	// a Signer without GoOnly, can produce it. Django cannot read such
@@ -63,17 +63,17 @@ type Signer struct {
 const goOnlyPurpose = "djsession.cookie go-only"
 
 func (s *Signer) timestampSigner(name string) (*signing.TimestampSigner, error) {
-	if len(s.Secret) == 0 {
+	if len(s.SecretKey) == 0 {
 		return nil, ErrNoSecret
 	}
 	var ts *signing.TimestampSigner
 	if s.GoOnly {
 		ts = &signing.TimestampSigner{}
-		ts.Key = signing.PurposeKey(s.Secret, goOnlyPurpose)
-		ts.FallbackKeys = signing.PurposeKeys(s.Fallbacks, goOnlyPurpose)
+		ts.SecretKey = signing.PurposeKey(s.SecretKey, goOnlyPurpose)
+		ts.FallbackKeys = signing.PurposeKeys(s.FallbackKeys, goOnlyPurpose)
 		ts.Salt = strconv.Itoa(len(name)) + ":" + name + ":" + s.Salt
 	} else {
-		ts = signing.CookieSigner(s.Secret, s.Fallbacks, name+s.Salt)
+		ts = signing.CookieSigner(s.SecretKey, s.FallbackKeys, name+s.Salt)
 	}
 	ts.Now = s.Now
 	return ts, nil
@@ -196,10 +196,10 @@ func (s *Signer) GetDefault(r *http.Request, name, def string) string {
 
 // SetSigned is Django's response.set_signed_cookie(name, value, salt=salt,
 // ...): it signs value with secret and salt and writes it as Set does, using
-// opts.Now as the signature's clock. It is shorthand for Signer{Secret:
+// opts.Now as the signature's clock. It is shorthand for Signer{SecretKey:
 // secret, Salt: salt}.Set(w, name, value, opts).
 func SetSigned(w http.ResponseWriter, name, value string, secret []byte, salt string, opts Options) error {
-	s := Signer{Secret: secret, Salt: salt}
+	s := Signer{SecretKey: secret, Salt: salt}
 	return s.Set(w, name, value, opts)
 }
 
@@ -207,10 +207,10 @@ func SetSigned(w http.ResponseWriter, name, value string, secret []byte, salt st
 // max_age=maxAge) with SECRET_KEY_FALLBACKS = fallbacks: it returns the
 // verified value, ErrNoCookie when the cookie is missing, or an error matching
 // signing.ErrBadSignature (and signing.ErrExpired when older than a positive
-// maxAge; zero maxAge means no limit). It is shorthand for Signer{Secret:
-// secret, Fallbacks: fallbacks, Salt: salt, MaxAge: maxAge}.Get(r, name).
+// maxAge; zero maxAge means no limit). It is shorthand for Signer{SecretKey:
+// secret, FallbackKeys: fallbacks, Salt: salt, MaxAge: maxAge}.Get(r, name).
 func GetSigned(r *http.Request, name string, secret []byte, fallbacks [][]byte, salt string, maxAge time.Duration) (string, error) {
-	s := Signer{Secret: secret, Fallbacks: fallbacks, Salt: salt, MaxAge: maxAge}
+	s := Signer{SecretKey: secret, FallbackKeys: fallbacks, Salt: salt, MaxAge: maxAge}
 	return s.Get(r, name)
 }
 

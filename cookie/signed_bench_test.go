@@ -5,7 +5,7 @@ import (
 )
 
 func BenchmarkSetSigned(b *testing.B) {
-	s := Signer{Secret: testSecret, Salt: "prefs", Now: clock(frozen)}
+	s := Signer{SecretKey: testSecret, Salt: "prefs", Now: clock(frozen)}
 	w := newHeaderWriter()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -17,7 +17,7 @@ func BenchmarkSetSigned(b *testing.B) {
 }
 
 func BenchmarkGetSigned(b *testing.B) {
-	s := Signer{Secret: testSecret, Salt: "prefs", Now: clock(frozen)}
+	s := Signer{SecretKey: testSecret, Salt: "prefs", Now: clock(frozen)}
 	signed, err := s.Sign("remember", "user:42")
 	if err != nil {
 		b.Fatal(err)

@@ -30,7 +30,7 @@ func TestDjangoSignedCookiesVerifyInGo(t *testing.T) {
 			"--name", "c", "--salt", "prefs", "--value-json", djangotest.JSONString(v)}
 	}
 	results := djangotest.RunBatch(t, calls...)
-	s := Signer{Secret: testSecret, Salt: "prefs", MaxAge: time.Hour, Now: clock(frozen.Add(30 * time.Minute))}
+	s := Signer{SecretKey: testSecret, Salt: "prefs", MaxAge: time.Hour, Now: clock(frozen.Add(30 * time.Minute))}
 	for i, v := range signedValues {
 		t.Run("value "+strconv.Quote(v), func(t *testing.T) {
 			header := djangotest.String(t, djangotest.OK(t, results[i]), "header")
@@ -40,7 +40,7 @@ func TestDjangoSignedCookiesVerifyInGo(t *testing.T) {
 				t.Errorf("Django's %q read as %q, %v; want %q", pair, got, err, v)
 			}
 			// The same moment gives the same bytes in Go.
-			mine, err := (&Signer{Secret: testSecret, Salt: "prefs", Now: clock(frozen)}).Sign("c", v)
+			mine, err := (&Signer{SecretKey: testSecret, Salt: "prefs", Now: clock(frozen)}).Sign("c", v)
 			if err != nil || "c="+string(appendEncoded(nil, mine)) != pair {
 				t.Errorf("Go signs %q as %q, Django as %q", v, mine, pair)
 			}
@@ -97,7 +97,7 @@ func TestSignedSetCookieMatchesDjango(t *testing.T) {
 	for i, v := range values {
 		want := djangotest.String(t, djangotest.OK(t, results[i]), "header")
 		rec := httptest.NewRecorder()
-		s := Signer{Secret: testSecret, Salt: "s", Now: clock(frozen)}
+		s := Signer{SecretKey: testSecret, Salt: "s", Now: clock(frozen)}
 		must(t, s.Set(rec, "c", v, opts))
 		if d := sameSetCookie(rec.Header().Get("Set-Cookie"), want); d != "" {
 			t.Errorf("value %q: %s\n go:     %s\n django: %s", v, d, rec.Header().Get("Set-Cookie"), want)
@@ -115,11 +115,11 @@ func TestKeyRotationWithDjango(t *testing.T) {
 		"--name", "remember", "--value", "user:7"))
 	pair, _, _ := strings.Cut(djangotest.String(t, res, "header"), "; ")
 	r := request(pair)
-	rotated := Signer{Secret: []byte(newSecret), Fallbacks: [][]byte{[]byte("unrelated"), []byte(oldSecret)}, Now: clock(frozen)}
+	rotated := Signer{SecretKey: []byte(newSecret), FallbackKeys: [][]byte{[]byte("unrelated"), []byte(oldSecret)}, Now: clock(frozen)}
 	if v, err := rotated.Get(r, "remember"); err != nil || v != "user:7" {
 		t.Errorf("with the old secret among the fallbacks: %q, %v", v, err)
 	}
-	if _, err := (&Signer{Secret: []byte(newSecret), Now: clock(frozen)}).Get(r, "remember"); !errors.Is(err, signing.ErrBadSignature) {
+	if _, err := (&Signer{SecretKey: []byte(newSecret), Now: clock(frozen)}).Get(r, "remember"); !errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("without the fallback: %v, want a bad signature", err)
 	}
 	// Go signs with the new secret only: Django verifies it with the new
@@ -143,7 +143,7 @@ func TestKeyRotationWithDjango(t *testing.T) {
 func TestMaxAgeMatchesDjango(t *testing.T) {
 	t.Parallel()
 	djangotest.Python(t)
-	signed, err := (&Signer{Secret: testSecret, Now: clock(frozen)}).Sign("c", "v")
+	signed, err := (&Signer{SecretKey: testSecret, Now: clock(frozen)}).Sign("c", "v")
 	must(t, err)
 	ages := []time.Duration{0, 59 * time.Second, 60 * time.Second, 60*time.Second + 500*time.Millisecond, 61 * time.Second, -time.Hour}
 	calls := make([][]string, len(ages))
@@ -154,7 +154,7 @@ func TestMaxAgeMatchesDjango(t *testing.T) {
 	}
 	results := djangotest.RunBatch(t, calls...)
 	for i, age := range ages {
-		s := Signer{Secret: testSecret, MaxAge: time.Minute, Now: clock(frozen.Add(age))}
+		s := Signer{SecretKey: testSecret, MaxAge: time.Minute, Now: clock(frozen.Add(age))}
 		_, err := s.Get(request("c="+signed), "c")
 		djangoExpired := results[i]["error"] == "SignatureExpired"
 		if djangoOK := results[i]["ok"] == true; djangoOK != (err == nil) || djangoExpired != errors.Is(err, signing.ErrExpired) {

@@ -18,7 +18,7 @@ func FuzzGetSigned(f *testing.F) {
 	f.Add("a:b:c", "c=junk", uint(12), byte(0x20))
 	f.Add("", `c="\`, uint(3), byte(0xff))
 	f.Fuzz(func(t *testing.T, value, extra string, pos uint, delta byte) {
-		s := Signer{Secret: testSecret, Salt: "fuzz", MaxAge: 0, Now: clock(frozen)}
+		s := Signer{SecretKey: testSecret, Salt: "fuzz", MaxAge: 0, Now: clock(frozen)}
 		signed, err := s.Sign("c", value)
 		must(t, err)
 		if !utf8.ValidString(value) || len(signed) > 1000 {

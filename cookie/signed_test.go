@@ -39,7 +39,7 @@ func TestSignMatchesDjangosVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := Signer{Secret: testSecret, Salt: tt.salt, Now: clock(frozen)}
+			s := Signer{SecretKey: testSecret, Salt: tt.salt, Now: clock(frozen)}
 			got, err := s.Sign(tt.cookie, tt.value)
 			if err != nil || got != tt.want {
 				t.Fatalf("Sign = %q, %v; want %q", got, err, tt.want)
@@ -62,7 +62,7 @@ func TestSignedRoundTrip(t *testing.T) {
 	for _, v := range values {
 		t.Run("value "+v, func(t *testing.T) {
 			t.Parallel()
-			s := Signer{Secret: testSecret, Salt: "prefs", MaxAge: time.Hour, Now: clock(frozen)}
+			s := Signer{SecretKey: testSecret, Salt: "prefs", MaxAge: time.Hour, Now: clock(frozen)}
 			r := signedRequest(t, func(w http.ResponseWriter) error { return s.Set(w, "c", v, Options{}) })
 			if got, err := s.Get(r, "c"); err != nil || got != v {
 				t.Errorf("Get = %q, %v; want %q", got, err, v)
@@ -79,13 +79,13 @@ func TestSignedRoundTrip(t *testing.T) {
 
 func TestGetSignedErrors(t *testing.T) {
 	t.Parallel()
-	s := Signer{Secret: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen)}
+	s := Signer{SecretKey: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen)}
 	good, err := s.Sign("c", "v")
 	must(t, err)
 	forD, err := s.Sign("d", "v")
 	must(t, err)
 	oldSecret := []byte("the-old-secret")
-	old, err := (&Signer{Secret: oldSecret, Salt: "salt", Now: clock(frozen)}).Sign("c", "v")
+	old, err := (&Signer{SecretKey: oldSecret, Salt: "salt", Now: clock(frozen)}).Sign("c", "v")
 	must(t, err)
 	at := func(d time.Duration) func() time.Time { return clock(frozen.Add(d)) }
 	tests := []struct {
@@ -98,11 +98,11 @@ func TestGetSignedErrors(t *testing.T) {
 		{"a tampered value", s, "c=w" + good[1:], []error{signing.ErrBadSignature}},
 		{"a value without a signature", s, "c=v", []error{signing.ErrBadSignature}},
 		{"a value signed for another name", s, "c=" + forD, []error{signing.ErrBadSignature}},
-		{"another salt", Signer{Secret: testSecret, Salt: "other", Now: clock(frozen)}, "c=" + good, []error{signing.ErrBadSignature}},
-		{"another secret", Signer{Secret: []byte("another"), Salt: "salt", Now: clock(frozen)}, "c=" + good, []error{signing.ErrBadSignature}},
+		{"another salt", Signer{SecretKey: testSecret, Salt: "other", Now: clock(frozen)}, "c=" + good, []error{signing.ErrBadSignature}},
+		{"another secret", Signer{SecretKey: []byte("another"), Salt: "salt", Now: clock(frozen)}, "c=" + good, []error{signing.ErrBadSignature}},
 		{"an old secret without fallbacks", s, "c=" + old, []error{signing.ErrBadSignature}},
-		{"one second past the max age", Signer{Secret: testSecret, Salt: "salt", MaxAge: time.Minute, Now: at(61 * time.Second)}, "c=" + good, []error{signing.ErrExpired, signing.ErrBadSignature}},
-		{"a fraction past the max age", Signer{Secret: testSecret, Salt: "salt", MaxAge: time.Minute, Now: at(60*time.Second + time.Millisecond)}, "c=" + good, []error{signing.ErrExpired}},
+		{"one second past the max age", Signer{SecretKey: testSecret, Salt: "salt", MaxAge: time.Minute, Now: at(61 * time.Second)}, "c=" + good, []error{signing.ErrExpired, signing.ErrBadSignature}},
+		{"a fraction past the max age", Signer{SecretKey: testSecret, Salt: "salt", MaxAge: time.Minute, Now: at(60*time.Second + time.Millisecond)}, "c=" + good, []error{signing.ErrExpired}},
 		{"no secret", Signer{}, "c=" + good, []error{ErrNoSecret}},
 		{"a value over 4096 bytes", s, "c=" + strings.Repeat("x", 4096) + good, []error{signing.ErrBadSignature, ErrTooLarge}},
 	}
@@ -131,11 +131,11 @@ func TestGetSignedErrors(t *testing.T) {
 
 func TestGetSignedAccepts(t *testing.T) {
 	t.Parallel()
-	s := Signer{Secret: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen)}
+	s := Signer{SecretKey: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen)}
 	good, err := s.Sign("c", "v")
 	must(t, err)
 	oldSecret := []byte("the-old-secret")
-	old, err := (&Signer{Secret: oldSecret, Salt: "salt", Now: clock(frozen)}).Sign("c", "v")
+	old, err := (&Signer{SecretKey: oldSecret, Salt: "salt", Now: clock(frozen)}).Sign("c", "v")
 	must(t, err)
 	tests := []struct {
 		name   string
@@ -143,10 +143,10 @@ func TestGetSignedAccepts(t *testing.T) {
 		header string
 	}{
 		{"a fresh value", s, "c=" + good},
-		{"a value exactly max age old", Signer{Secret: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen.Add(time.Minute))}, "c=" + good},
-		{"an old value with no max age", Signer{Secret: testSecret, Salt: "salt", Now: clock(frozen.Add(1000 * time.Hour))}, "c=" + good},
-		{"a value from the future", Signer{Secret: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen.Add(-time.Hour))}, "c=" + good},
-		{"an old secret among the fallbacks", Signer{Secret: []byte("new"), Fallbacks: [][]byte{[]byte("x"), oldSecret}, Salt: "salt", Now: clock(frozen)}, "c=" + old},
+		{"a value exactly max age old", Signer{SecretKey: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen.Add(time.Minute))}, "c=" + good},
+		{"an old value with no max age", Signer{SecretKey: testSecret, Salt: "salt", Now: clock(frozen.Add(1000 * time.Hour))}, "c=" + good},
+		{"a value from the future", Signer{SecretKey: testSecret, Salt: "salt", MaxAge: time.Minute, Now: clock(frozen.Add(-time.Hour))}, "c=" + good},
+		{"an old secret among the fallbacks", Signer{SecretKey: []byte("new"), FallbackKeys: [][]byte{[]byte("x"), oldSecret}, Salt: "salt", Now: clock(frozen)}, "c=" + old},
 		{"a quoted form of a plain value", s, `c="` + good + `"`},
 		{"garbage before the good duplicate", s, "c=garbage; c=" + good},
 		{"garbage after the good duplicate", s, "c=" + good + "; c=garbage"},
@@ -165,7 +165,7 @@ func TestGetSignedAccepts(t *testing.T) {
 
 func TestTheLastValidDuplicateWins(t *testing.T) {
 	t.Parallel()
-	s := Signer{Secret: testSecret, Now: clock(frozen)}
+	s := Signer{SecretKey: testSecret, Now: clock(frozen)}
 	a, _ := s.Sign("c", "first")
 	b, _ := s.Sign("c", "second")
 	if v, err := s.Get(request("c="+a+"; c="+b+"; c=junk"), "c"); err != nil || v != "second" {
@@ -181,7 +181,7 @@ func TestTheLastValidDuplicateWins(t *testing.T) {
 // as the browser would send it, to several other values.
 func TestEverySingleByteChangeIsRejected(t *testing.T) {
 	t.Parallel()
-	s := Signer{Secret: testSecret, Salt: "s", Now: clock(frozen)}
+	s := Signer{SecretKey: testSecret, Salt: "s", Now: clock(frozen)}
 	for _, value := range []string{"hello", "café;清"} {
 		r := signedRequest(t, func(w http.ResponseWriter) error { return s.Set(w, "c", value, Options{}) })
 		header := r.Header.Get("Cookie")
@@ -206,7 +206,7 @@ func TestEverySingleByteChangeIsRejected(t *testing.T) {
 
 func TestGetSignedDefault(t *testing.T) {
 	t.Parallel()
-	good, err := (&Signer{Secret: testSecret}).Sign("c", "v")
+	good, err := (&Signer{SecretKey: testSecret}).Sign("c", "v")
 	must(t, err)
 	tests := []struct {
 		name, header, want string
@@ -272,7 +272,7 @@ func TestOneClockSignsAndExpires(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := Signer{Secret: testSecret, Now: tt.signerNow}
+			s := Signer{SecretKey: testSecret, Now: tt.signerNow}
 			rec := httptest.NewRecorder()
 			must(t, s.Set(rec, "c", "v", Options{MaxAge: MaxAge(time.Hour), Now: tt.optsNow}))
 			_, value, attrs := mustParseSetCookie(t, rec.Header().Get("Set-Cookie"))

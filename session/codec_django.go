@@ -29,7 +29,7 @@ type DjangoCodec struct {
 // clock for the signature's timestamp (nil means time.Now).
 func NewDjangoCodec(secretKey []byte, fallbackKeys [][]byte, now func() time.Time) *DjangoCodec {
 	c := &DjangoCodec{}
-	c.signer.Key = secretKey
+	c.signer.SecretKey = secretKey
 	c.signer.FallbackKeys = fallbackKeys
 	c.signer.Salt = DjangoSalt
 	c.signer.Now = now

@@ -74,11 +74,11 @@ type Config struct {
 	// HTTPS. Set it in production. It is false by default, as in Django.
 	CookieSecure bool
 
-	// CookieHTTPOnlyOff turns the HttpOnly attribute off
+	// DisableHTTPOnly turns the HttpOnly attribute off
 	// (SESSION_COOKIE_HTTPONLY = False), letting JavaScript read the session
 	// key. HttpOnly is on by default, as in Django; there is rarely a reason
 	// to turn it off.
-	CookieHTTPOnlyOff bool
+	DisableHTTPOnly bool
 
 	// CookieSameSite is SESSION_COOKIE_SAMESITE. The zero value means
 	// http.SameSiteLaxMode (Django's default). http.SameSiteStrictMode and
@@ -272,7 +272,7 @@ func (c *Config) cookieTemplate() (*cookie.Template, error) {
 		Path:        c.CookiePath,
 		Domain:      c.CookieDomain,
 		Secure:      c.CookieSecure,
-		HttpOnly:    !c.CookieHTTPOnlyOff,
+		HttpOnly:    !c.DisableHTTPOnly,
 		SameSite:    c.CookieSameSite,
 		Partitioned: c.CookiePartitioned,
 	})

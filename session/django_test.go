@@ -235,7 +235,7 @@ func TestMiddlewareMatchesDjango(t *testing.T) {
 		{name: "a secure strict cookie with a domain and path", ops: `[["set","a",1]]`,
 			cfg:   session.Config{CookieSecure: true, CookieSameSite: 3, CookieDomain: "example.com", CookiePath: "/app"},
 			flags: []string{"--secure-cookie", "--samesite", "Strict", "--cookie-domain", "example.com", "--cookie-path", "/app"}},
-		{name: "a cookie without HttpOnly", ops: `[["set","a",1]]`, cfg: session.Config{CookieHTTPOnlyOff: true}, flags: []string{"--no-httponly"}},
+		{name: "a cookie without HttpOnly", ops: `[["set","a",1]]`, cfg: session.Config{DisableHTTPOnly: true}, flags: []string{"--no-httponly"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func deepJSON(n int) string {
 func TestUnreadableStoredDataIsAnErrorAndIsNeverOverwritten(t *testing.T) {
 	// A record with a valid signature over a session nested deeper than the
 	// decoder accepts, as a Django site may write one.
-	ts := &signing.TimestampSigner{Signer: signing.Signer{Key: testSecret, Salt: session.DjangoSalt}}
+	ts := &signing.TimestampSigner{Signer: signing.Signer{SecretKey: testSecret, Salt: session.DjangoSalt}}
 	deep := []byte(ts.SignPayload([]byte(deepJSON(300)), true))
 	f := newFixture(t, "bytes", session.Config{})
 	ctx := context.Background()
@@ -89,7 +89,7 @@ func TestABadSignatureIsStillAnEmptySession(t *testing.T) {
 	f := newFixture(t, "bytes", session.Config{})
 	ctx := context.Background()
 	key := session.NewKey()
-	other := &signing.TimestampSigner{Signer: signing.Signer{Key: []byte("another key, 32 bytes or longer!!"), Salt: session.DjangoSalt}}
+	other := &signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("another key, 32 bytes or longer!!"), Salt: session.DjangoSalt}}
 	if err := f.store.Save(ctx, key, []byte(other.SignPayload([]byte(`{"a":1}`), false)), f.clock.Now().Add(time.Hour), true); err != nil {
 		t.Fatal(err)
 	}

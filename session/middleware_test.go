@@ -215,7 +215,7 @@ func TestCookieAttributesFollowConfig(t *testing.T) {
 			session.Config{CookieDomain: "example.com", CookieSecure: true, CookieSameSite: http.SameSiteStrictMode, CookiePath: "/app"},
 			"; Domain=example.com; expires=E; HttpOnly; Max-Age=60; Path=/app; SameSite=Strict; Secure"},
 		{"HttpOnly can be turned off",
-			session.Config{CookieHTTPOnlyOff: true},
+			session.Config{DisableHTTPOnly: true},
 			"; expires=E; Max-Age=60; Path=/; SameSite=Lax"},
 		{"SameSiteDefaultMode writes no SameSite",
 			session.Config{CookieSameSite: http.SameSiteDefaultMode},

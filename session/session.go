@@ -314,9 +314,10 @@ func (s *Session) All() iter.Seq2[string, any] {
 	}
 }
 
-// IterKeys returns an iterator over the session's keys, sorted, with the
-// rules of All (Django's iterkeys).
-func (s *Session) IterKeys() iter.Seq[string] {
+// AllKeys returns an iterator over the session's keys, sorted, with the
+// rules of All: Django's keys() (iterkeys() in Python 2), lazily. Keys
+// returns them as a slice.
+func (s *Session) AllKeys() iter.Seq[string] {
 	return func(yield func(string) bool) {
 		for k := range s.All() {
 			if !yield(k) {
@@ -326,9 +327,10 @@ func (s *Session) IterKeys() iter.Seq[string] {
 	}
 }
 
-// IterValues returns an iterator over the session's values, in key order,
-// with the rules of All (Django's itervalues).
-func (s *Session) IterValues() iter.Seq[any] {
+// AllValues returns an iterator over the session's values, in key order,
+// with the rules of All: Django's values() (itervalues() in Python 2),
+// lazily. Values returns them as a slice.
+func (s *Session) AllValues() iter.Seq[any] {
 	return func(yield func(any) bool) {
 		for _, v := range s.All() {
 			if !yield(v) {

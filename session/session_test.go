@@ -152,8 +152,8 @@ func TestDictionaryCalls(t *testing.T) {
 			{"Has of a missing key", s.Has("zz"), false},
 			{"SetDefault of a present key returns it", s.SetDefault("b", "other"), "two"},
 			{"SetDefault of a missing key stores the value", s.SetDefault("d", "new"), "new"},
-			{"IterKeys yields the keys", collect(s.IterKeys()), []string{"a", "b", "c", "d"}},
-			{"IterValues yields the values", collectAny(s.IterValues()), []any{int64(1), "two", []any{"x"}, "new"}},
+			{"IterKeys yields the keys", collect(s.AllKeys()), []string{"a", "b", "c", "d"}},
+			{"IterValues yields the values", collectAny(s.AllValues()), []any{int64(1), "two", []any{"x"}, "new"}},
 		}
 		for _, c := range checks {
 			if !reflect.DeepEqual(c.got, c.want) {
@@ -452,7 +452,7 @@ func TestConfigValidation(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := m.Config()
-		got := []any{c.CookieName, c.CookieAge, c.CookiePath, c.CookieDomain, c.CookieSecure, c.CookieHTTPOnlyOff, c.CookieSameSite, c.ExpireAtBrowserClose, c.SaveEveryRequest}
+		got := []any{c.CookieName, c.CookieAge, c.CookiePath, c.CookieDomain, c.CookieSecure, c.DisableHTTPOnly, c.CookieSameSite, c.ExpireAtBrowserClose, c.SaveEveryRequest}
 		want := []any{"sessionid", 1209600 * time.Second, "/", "", false, false, http.SameSiteLaxMode, false, false}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("defaults = %v, want %v", got, want)

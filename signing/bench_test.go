@@ -19,7 +19,7 @@ func benchSession() map[string]any {
 }
 
 func BenchmarkSign(b *testing.B) {
-	s := Signer{Key: benchKey}
+	s := Signer{SecretKey: benchKey}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.Sign("a typical cookie value")
@@ -27,7 +27,7 @@ func BenchmarkSign(b *testing.B) {
 }
 
 func BenchmarkUnsign(b *testing.B) {
-	s := Signer{Key: benchKey}
+	s := Signer{SecretKey: benchKey}
 	signed := s.Sign("a typical cookie value")
 	b.ReportAllocs()
 	for b.Loop() {
@@ -38,7 +38,7 @@ func BenchmarkUnsign(b *testing.B) {
 }
 
 func BenchmarkUnsignForged(b *testing.B) {
-	s := Signer{Key: benchKey, FallbackKeys: [][]byte{[]byte("an old key")}}
+	s := Signer{SecretKey: benchKey, FallbackKeys: [][]byte{[]byte("an old key")}}
 	signed := s.Sign("a typical cookie value")
 	forged := signed[:len(signed)-2] + "AA"
 	b.ReportAllocs()

@@ -201,7 +201,7 @@ func TestMinCompressLenCostsNothingOnSessionData(t *testing.T) {
 }
 
 func TestSignPayloadTriesZlibFromMinCompressLenOn(t *testing.T) {
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}}
 	r := rand.New(rand.NewPCG(3, 4))
 	kinds := append(append(append([]corpusKind{}, mixedKinds...), fewSymbolKinds...), runKind)
 	seen := map[bool]int{}

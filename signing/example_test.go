@@ -13,14 +13,14 @@ import (
 func frozen() time.Time { return time.Unix(1700000000, 0) }
 
 func ExampleSigner_Sign() {
-	s := signing.Signer{Key: []byte("predictable-secret")}
+	s := signing.Signer{SecretKey: []byte("predictable-secret")}
 	// The same string as Django's Signer(key='predictable-secret').sign('foo').
 	fmt.Println(s.Sign("foo"))
 	// Output: foo:jZQoX_FtSO70jX9HLRGg2A_2s4kdDBxz1QoO_OpEQb0
 }
 
 func ExampleSigner_Unsign() {
-	s := signing.Signer{Key: []byte("predictable-secret")}
+	s := signing.Signer{SecretKey: []byte("predictable-secret")}
 	v, err := s.Unsign("foo:jZQoX_FtSO70jX9HLRGg2A_2s4kdDBxz1QoO_OpEQb0")
 	fmt.Printf("%q %v\n", v, err)
 
@@ -32,17 +32,17 @@ func ExampleSigner_Unsign() {
 }
 
 func ExampleSigner_Signature() {
-	s := signing.Signer{Key: []byte("predictable-secret"), Salt: "my-purpose"}
+	s := signing.Signer{SecretKey: []byte("predictable-secret"), Salt: "my-purpose"}
 	fmt.Println(len(s.Signature("foo")), "characters of base64url for SHA-256")
 	// Output: 43 characters of base64url for SHA-256
 }
 
 func ExampleSigner_Validate() {
 	for _, s := range []signing.Signer{
-		{Key: []byte("k")},
-		{Key: nil},
-		{Key: []byte("k"), Sep: "_"},
-		{Key: []byte("k"), Algorithm: "md5"},
+		{SecretKey: []byte("k")},
+		{SecretKey: nil},
+		{SecretKey: []byte("k"), Sep: "_"},
+		{SecretKey: []byte("k"), Algorithm: "md5"},
 	} {
 		fmt.Println(s.Validate())
 	}
@@ -54,12 +54,12 @@ func ExampleSigner_Validate() {
 }
 
 func ExampleSigner_fallbackKeys() {
-	old := signing.Signer{Key: []byte("old secret")}
+	old := signing.Signer{SecretKey: []byte("old secret")}
 	signed := old.Sign("remember me")
 
 	// After rotating the secret, values signed with the old one still
 	// verify, while new values are signed with the new one.
-	s := signing.Signer{Key: []byte("new secret"), FallbackKeys: [][]byte{[]byte("old secret")}}
+	s := signing.Signer{SecretKey: []byte("new secret"), FallbackKeys: [][]byte{[]byte("old secret")}}
 	v, err := s.Unsign(signed)
 	fmt.Println(v, err)
 	_, err = old.Unsign(s.Sign("fresh"))
@@ -70,7 +70,7 @@ func ExampleSigner_fallbackKeys() {
 }
 
 func ExampleTimestampSigner_Sign() {
-	ts := signing.TimestampSigner{Signer: signing.Signer{Key: []byte("predictable-key")}, Now: frozen}
+	ts := signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("predictable-key")}, Now: frozen}
 	// Django 3.2's TimestampSigner(key='predictable-key').sign('hello') at
 	// the same instant gives the same string.
 	fmt.Println(ts.Sign("hello"))
@@ -78,7 +78,7 @@ func ExampleTimestampSigner_Sign() {
 }
 
 func ExampleTimestampSigner_Unsign() {
-	ts := signing.TimestampSigner{Signer: signing.Signer{Key: []byte("predictable-key")}, Now: frozen}
+	ts := signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("predictable-key")}, Now: frozen}
 	signed := ts.Sign("hello")
 
 	// Ten minutes later:
@@ -95,14 +95,14 @@ func ExampleTimestampSigner_Unsign() {
 }
 
 func ExampleTimestampSigner_UnsignTime() {
-	ts := signing.TimestampSigner{Signer: signing.Signer{Key: []byte("k")}, Now: frozen}
+	ts := signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("k")}, Now: frozen}
 	_, at, err := ts.UnsignTime(ts.Sign("v"), 0)
 	fmt.Println(at.UTC(), err)
 	// Output: 2023-11-14 22:13:20 +0000 UTC <nil>
 }
 
 func ExampleTimestampSigner_Signature() {
-	ts := signing.TimestampSigner{Signer: signing.Signer{Key: []byte("predictable-key")}, Now: frozen}
+	ts := signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("predictable-key")}, Now: frozen}
 	// Sign is value + ":" + timestamp, then ":" and the signature of both.
 	fmt.Println(ts.Sign("hello") == "hello:1r31eq:"+ts.Signature("hello:1r31eq"))
 	// Output: true
@@ -115,13 +115,13 @@ func ExampleTimestampSigner_Validate() {
 }
 
 func ExampleTimestampSigner_SignPayload() {
-	ts := signing.TimestampSigner{Signer: signing.Signer{Key: []byte("k"), Salt: "s"}, Now: frozen}
+	ts := signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("k"), Salt: "s"}, Now: frozen}
 	fmt.Println(ts.SignPayload([]byte("[1,2,3]"), true)) // too short to gain from zlib
 	// Output: WzEsMiwzXQ:1r31eq:Dbqu6XfZdKoFEZhmI7FcKrnlwP0oPxRKC32blkG6YjU
 }
 
 func ExampleTimestampSigner_UnsignPayload() {
-	ts := signing.TimestampSigner{Signer: signing.Signer{Key: []byte("k"), Salt: "s"}, Now: frozen}
+	ts := signing.TimestampSigner{Signer: signing.Signer{SecretKey: []byte("k"), Salt: "s"}, Now: frozen}
 	data, err := ts.UnsignPayload("WzEsMiwzXQ:1r31eq:Dbqu6XfZdKoFEZhmI7FcKrnlwP0oPxRKC32blkG6YjU", 0)
 	fmt.Println(string(data), err)
 	// Output: [1,2,3] <nil>
@@ -131,7 +131,7 @@ func ExampleTimestampSigner_SignObject() {
 	// Django's session data: the salt of SessionBase.key_salt, compressed
 	// when that is shorter.
 	ts := signing.TimestampSigner{
-		Signer: signing.Signer{Key: []byte("django-insecure-test-key"), Salt: "django.contrib.sessions.SessionStore"},
+		Signer: signing.Signer{SecretKey: []byte("django-insecure-test-key"), Salt: "django.contrib.sessions.SessionStore"},
 		Now:    frozen,
 	}
 	data, err := ts.SignObject(map[string]any{"a": 1}, true)
@@ -141,7 +141,7 @@ func ExampleTimestampSigner_SignObject() {
 
 func ExampleTimestampSigner_UnsignObject() {
 	ts := signing.TimestampSigner{
-		Signer: signing.Signer{Key: []byte("django-insecure-test-key"), Salt: "django.contrib.sessions.SessionStore"},
+		Signer: signing.Signer{SecretKey: []byte("django-insecure-test-key"), Salt: "django.contrib.sessions.SessionStore"},
 	}
 	// session_data written by Django 3.2.
 	v, err := ts.UnsignObject(".eJyrVkpUslKqoC1QqgUASkcupA:1r31eq:c2cG248xzS_RzuW12NqSyTvZYIT3nNyYycZ8Ul_LJyU", 0)

@@ -13,8 +13,8 @@ var fuzzKey = []byte("fuzz key")
 // TimestampSigner.UnsignTime: no panic, and anything accepted must be what
 // signing its value gives back, byte for byte.
 func FuzzUnsign(f *testing.F) {
-	s := Signer{Key: fuzzKey}
-	ts := TimestampSigner{Signer: Signer{Key: fuzzKey}, Now: fixedClock(1700000000)}
+	s := Signer{SecretKey: fuzzKey}
+	ts := TimestampSigner{Signer: Signer{SecretKey: fuzzKey}, Now: fixedClock(1700000000)}
 	for _, v := range []string{"", "hello", "a:b:c", "é😀", "\x00:\xff"} {
 		f.Add(s.Sign(v))
 		f.Add(ts.Sign(v))
@@ -48,7 +48,7 @@ func FuzzSignUnsign(f *testing.F) {
 	f.Add("hello", ":", []byte("k"), int64(1700000000))
 	f.Add("a:b\x00é", "::", []byte{0xff, 0}, int64(-5))
 	f.Fuzz(func(t *testing.T, value, sep string, key []byte, now int64) {
-		ts := TimestampSigner{Signer: Signer{Key: key, Sep: sep}, Now: fixedClock(now)}
+		ts := TimestampSigner{Signer: Signer{SecretKey: key, Sep: sep}, Now: fixedClock(now)}
 		if ts.Validate() != nil {
 			return
 		}
@@ -65,7 +65,7 @@ func FuzzSignUnsign(f *testing.F) {
 // MaxPayload, Loads and UnsignObject agree, and an accepted uncompressed
 // payload re-signs to the same string.
 func FuzzLoads(f *testing.F) {
-	ts := TimestampSigner{Signer: Signer{Key: fuzzKey, Salt: DumpsSalt}, Now: fixedClock(1700000000)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: fuzzKey, Salt: DumpsSalt}, Now: fixedClock(1700000000)}
 	for _, v := range []any{map[string]any{"a": 1}, "x", []any{1.5, nil}} {
 		s, _ := ts.SignObject(v, false)
 		f.Add(s)

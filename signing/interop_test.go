@@ -58,11 +58,11 @@ func TestGoSignedValuesVerifyInDjango(t *testing.T) {
 	}
 	clock := fixedClock(interopNow)
 	for _, v := range interopValues {
-		s := Signer{Key: key, Salt: "interop"}
+		s := Signer{SecretKey: key, Salt: "interop"}
 		add("Signer: "+v.name, v.value, false,
 			"unsign", "--key-hex", hexArg(key), "--salt", "interop", "--signed-json", djangotest.JSONString(s.Sign(v.value)))
 
-		ts := TimestampSigner{Signer: Signer{Key: key}, Now: clock}
+		ts := TimestampSigner{Signer: Signer{SecretKey: key}, Now: clock}
 		add("TimestampSigner: "+v.name, v.value, false, "unsign", "--timestamp", "--key-hex", hexArg(key),
 			"--signed-json", djangotest.JSONString(ts.Sign(v.value)), "--max-age", "60", "--now", strconv.Itoa(interopNow+60))
 
@@ -72,7 +72,7 @@ func TestGoSignedValuesVerifyInDjango(t *testing.T) {
 			"--secret", "cookie secret", "--cookie-value-json", djangotest.JSONString(cookie.Sign(v.value)))
 	}
 	for _, alg := range []string{"sha1", "sha224", "sha256", "sha384", "sha512"} {
-		s := Signer{Key: key, Algorithm: alg, Sep: "/"}
+		s := Signer{SecretKey: key, Algorithm: alg, Sep: "/"}
 		add("Signer with "+alg, "v:1", false, "unsign", "--key-hex", hexArg(key), "--signer-algorithm", alg, "--sep", "/",
 			"--signed", s.Sign("v:1"))
 	}
@@ -90,7 +90,7 @@ func TestGoSignedValuesVerifyInDjango(t *testing.T) {
 				"signing-loads", "--key-hex", hexArg(key), "--salt", "interop.dumps", "--signed", signed)
 		}
 		if m, ok := o.v.(map[string]any); ok {
-			session := TimestampSigner{Signer: Signer{Key: []byte("session secret"), Salt: sessionSalt}, Now: clock}
+			session := TimestampSigner{Signer: Signer{SecretKey: []byte("session secret"), Salt: sessionSalt}, Now: clock}
 			data, err := session.SignObject(m, true)
 			if err != nil {
 				t.Fatal(err)
@@ -141,7 +141,7 @@ func TestDjangoSignedValuesVerifyInGo(t *testing.T) {
 		items = append(items, item{"Signer: " + v.name,
 			[]string{"sign", "--key-hex", hexArg(key), "--salt", "s", "--value-json", djangotest.JSONString(v.value)},
 			func(t *testing.T, res map[string]any) {
-				s := Signer{Key: key, Salt: "s"}
+				s := Signer{SecretKey: key, Salt: "s"}
 				signed := djangotest.String(t, res, "signed")
 				if got, err := s.Unsign(signed); err != nil || got != v.value {
 					t.Fatalf("Unsign(%q) = %q, %v", signed, got, err)
@@ -153,7 +153,7 @@ func TestDjangoSignedValuesVerifyInGo(t *testing.T) {
 		items = append(items, item{"TimestampSigner: " + v.name,
 			[]string{"sign", "--timestamp", "--key-hex", hexArg(key), "--value-json", djangotest.JSONString(v.value), "--now", strconv.Itoa(interopNow)},
 			func(t *testing.T, res map[string]any) {
-				ts := TimestampSigner{Signer: Signer{Key: key}, Now: clock}
+				ts := TimestampSigner{Signer: Signer{SecretKey: key}, Now: clock}
 				signed := djangotest.String(t, res, "signed")
 				if got, err := ts.Unsign(signed, 30*time.Second); err != nil || got != v.value {
 					t.Fatalf("Unsign(%q) = %q, %v", signed, got, err)
@@ -221,7 +221,7 @@ func TestDjangoSignedValuesVerifyInGo(t *testing.T) {
 		[]string{"encode-session", "--json", `{"a":1}`, "--secret", "old secret"},
 		func(t *testing.T, res map[string]any) {
 			data := djangotest.String(t, res, "session_data")
-			rotated := TimestampSigner{Signer: Signer{Key: []byte("new secret"), FallbackKeys: [][]byte{[]byte("old secret")}, Salt: sessionSalt}}
+			rotated := TimestampSigner{Signer: Signer{SecretKey: []byte("new secret"), FallbackKeys: [][]byte{[]byte("old secret")}, Salt: sessionSalt}}
 			if _, err := rotated.UnsignObject(data, 0); err != nil {
 				t.Fatalf("with the fallback: %v", err)
 			}
@@ -247,7 +247,7 @@ func TestDjangoSignedValuesVerifyInGo(t *testing.T) {
 // legacy SHA-1 signature, separators and base62.
 func TestGoAndDjangoAgreeOnEdgeCases(t *testing.T) {
 	key := []byte("edge key")
-	ts := TimestampSigner{Signer: Signer{Key: key}, Now: fixedClock(interopNow)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: key}, Now: fixedClock(interopNow)}
 	signed := ts.Sign("value")
 	type item struct {
 		name   string
@@ -269,7 +269,7 @@ func TestGoAndDjangoAgreeOnEdgeCases(t *testing.T) {
 	} {
 		at, _ := strconv.ParseFloat(tt.at, 64)
 		maxAge, _ := strconv.Atoi(tt.maxAge)
-		checker := TimestampSigner{Signer: Signer{Key: key}, Now: func() time.Time { return time.Unix(0, int64(at*1e9)) }}
+		checker := TimestampSigner{Signer: Signer{SecretKey: key}, Now: func() time.Time { return time.Unix(0, int64(at*1e9)) }}
 		_, err := checker.Unsign(signed, time.Duration(maxAge)*time.Second)
 		items = append(items, item{"expiry: " + tt.name,
 			[]string{"unsign", "--timestamp", "--key-hex", hexArg(key), "--signed", signed, "--max-age", tt.maxAge, "--now", tt.at},
@@ -289,7 +289,7 @@ func TestGoAndDjangoAgreeOnEdgeCases(t *testing.T) {
 	items = append(items, item{"the legacy SHA-1 signature, with Django 4.0's rule",
 		[]string{"unsign-cookie", "--no-legacy", "--name", "c", "--secret", "django-insecure-test-key", "--cookie-value", legacy}, lerr, ""})
 	for _, sep := range []string{":", "/", "::", "a:", "\n\n", "é", " ", "a", "_", "`", "[", "=", "-", "0", "abc", "\n", "a\n"} {
-		s := Signer{Key: key, Sep: sep}
+		s := Signer{SecretKey: key, Sep: sep}
 		err := s.Validate()
 		signedHere := ""
 		if err == nil {
@@ -355,7 +355,7 @@ func argLists[T any](items []T, args func(T) []string) [][]string {
 // MinCompressLen (plain, even when zlib would have shrunk it) and above it
 // (compressed when that saves two bytes), and has Django read each.
 func TestDjangoReadsBothSidesOfMinCompressLen(t *testing.T) {
-	session := TimestampSigner{Signer: Signer{Key: []byte("session secret"), Salt: sessionSalt}, Now: fixedClock(interopNow)}
+	session := TimestampSigner{Signer: Signer{SecretKey: []byte("session secret"), Salt: sessionSalt}, Now: fixedClock(interopNow)}
 	const token = "q8Zr0xLk2VbN7mWp4TyG1sHdJ9fUcE3aX5oIYw6nRBMtKPjvA7eQ0uZs1Dg2Fh3Ci4Hl5Ju6Kx7Ly8Mz9NaObPcQdRe"
 	cases := []struct {
 		name        string

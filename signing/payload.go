@@ -239,7 +239,7 @@ func dumpsSigner(key []byte, salt string) *TimestampSigner {
 	if salt == "" {
 		salt = DumpsSalt
 	}
-	return &TimestampSigner{Signer: Signer{Key: key, Salt: salt}}
+	return &TimestampSigner{Signer: Signer{SecretKey: key, Salt: salt}}
 }
 
 // --- zlib state pools ----------------------------------------------------------

@@ -16,7 +16,7 @@ import (
 
 func TestDumpsWritesDjangosFormat(t *testing.T) {
 	key := []byte("k")
-	ts := TimestampSigner{Signer: Signer{Key: key, Salt: "s"}, Now: fixedClock(1700000000)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: key, Salt: "s"}, Now: fixedClock(1700000000)}
 	// signing.dumps([1,2,3], key='k', salt='s', compress=True) in Django 3.2.
 	got, err := ts.SignObject([]any{1, 2, 3}, true)
 	if want := "WzEsMiwzXQ:1r31eq:Dbqu6XfZdKoFEZhmI7FcKrnlwP0oPxRKC32blkG6YjU"; err != nil || got != want {
@@ -70,7 +70,7 @@ func TestDumpsAndLoadsRoundTrip(t *testing.T) {
 }
 
 func TestCompressionIsUsedOnlyWhenItSavesMoreThanOneByte(t *testing.T) {
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}}
 	for _, tt := range []struct {
 		name string
 		data []byte
@@ -123,7 +123,7 @@ func zlibOf(data []byte) []byte {
 }
 
 func TestABrokenPayloadUnderAValidSignatureIsMalformed(t *testing.T) {
-	ts := &TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(1700000000)}
+	ts := &TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: fixedClock(1700000000)}
 	b64 := base64.RawURLEncoding.EncodeToString
 	good := zlibOf([]byte(`{"a":1}`))
 	for _, tt := range []struct{ name, payload string }{
@@ -153,7 +153,7 @@ func TestABrokenPayloadUnderAValidSignatureIsMalformed(t *testing.T) {
 
 func TestMaxPayloadBoundsWhatComesOut(t *testing.T) {
 	const limit = 1000
-	ts := &TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(1700000000), MaxPayload: limit}
+	ts := &TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: fixedClock(1700000000), MaxPayload: limit}
 	exact := bytes.Repeat([]byte("a"), limit)
 	over := bytes.Repeat([]byte("a"), limit+1)
 	for _, tt := range []struct {
@@ -197,7 +197,7 @@ func TestAZlibBombIsRefusedWithoutInflatingIt(t *testing.T) {
 		w.Write(zeros)
 	}
 	w.Close()
-	ts := &TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(1700000000)}
+	ts := &TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: fixedClock(1700000000)}
 	bomb := ts.Sign("." + base64.RawURLEncoding.EncodeToString(c.Bytes()))
 
 	var before, after runtime.MemStats
@@ -217,7 +217,7 @@ func TestAZlibBombIsRefusedWithoutInflatingIt(t *testing.T) {
 }
 
 func TestAnOversizedPayloadIsRefusedBeforeDecoding(t *testing.T) {
-	ts := &TimestampSigner{Signer: Signer{Key: []byte("k")}, MaxPayload: 10}
+	ts := &TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, MaxPayload: 10}
 	signed := ts.Sign(strings.Repeat("A", 100))
 	if _, err := ts.UnsignPayload(signed, 0); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("UnsignPayload = %v, want ErrTooLarge", err)
@@ -241,14 +241,14 @@ func TestDumpsUsesDjangosDefaultSalt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	explicit := TimestampSigner{Signer: Signer{Key: []byte("k"), Salt: "django.core.signing"}}
+	explicit := TimestampSigner{Signer: Signer{SecretKey: []byte("k"), Salt: "django.core.signing"}}
 	if _, err := explicit.UnsignObject(signed, 0); err != nil {
 		t.Fatalf("an empty salt is not %q: %v", DumpsSalt, err)
 	}
 }
 
 func TestAppendSignPayloadAppendsWhatSignPayloadReturns(t *testing.T) {
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(1700000000)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: fixedClock(1700000000)}
 	for _, data := range [][]byte{nil, []byte(`{"a":1}`), bytes.Repeat([]byte("abcd"), 100), []byte(strings.Repeat("q8Zr0xLk2VbN7m", 9))} {
 		for _, compress := range []bool{false, true} {
 			want := ts.SignPayload(data, compress)
@@ -262,7 +262,7 @@ func TestAppendSignPayloadAppendsWhatSignPayloadReturns(t *testing.T) {
 		}
 	}
 	for _, alg := range []string{"sha1", "sha512"} {
-		s := TimestampSigner{Signer: Signer{Key: []byte("k"), Algorithm: alg, Sep: "::/"}}
+		s := TimestampSigner{Signer: Signer{SecretKey: []byte("k"), Algorithm: alg, Sep: "::/"}}
 		if got, n := len(s.SignPayload(bytes.Repeat([]byte{1}, 50), false)), s.SignedPayloadLen(50); got > n {
 			t.Fatalf("%s: %d bytes, SignedPayloadLen says %d", alg, got, n)
 		}
@@ -278,8 +278,8 @@ func TestAppendSignPayloadAppendsWhatSignPayloadReturns(t *testing.T) {
 }
 
 func TestUnsignPayloadBytesIsUnsignPayload(t *testing.T) {
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k"), FallbackKeys: [][]byte{[]byte("old")}}, Now: fixedClock(1700000000)}
-	old := TimestampSigner{Signer: Signer{Key: []byte("old")}, Now: fixedClock(1700000000)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k"), FallbackKeys: [][]byte{[]byte("old")}}, Now: fixedClock(1700000000)}
+	old := TimestampSigner{Signer: Signer{SecretKey: []byte("old")}, Now: fixedClock(1700000000)}
 	inputs := []string{
 		ts.SignPayload([]byte(`{"a":1}`), true),
 		ts.SignPayload(bytes.Repeat([]byte("abcd"), 100), true),

@@ -61,7 +61,7 @@ func TestPinEmptyFallbackKeyIsNeverTried(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Run("Signer", func(t *testing.T) {
-					s := &signing.Signer{Key: pinSecret, FallbackKeys: fb.fallbacks, Algorithm: alg}
+					s := &signing.Signer{SecretKey: pinSecret, FallbackKeys: fb.fallbacks, Algorithm: alg}
 					// The forgery is right: with the real key it is
 					// exactly what Sign writes.
 					if got, want := value+":"+pinForge(pinSecret, signing.DefaultSalt, algName, value), s.Sign(value); got != want {
@@ -72,14 +72,14 @@ func TestPinEmptyFallbackKeyIsNeverTried(t *testing.T) {
 						t.Fatalf("a value signed with the empty key: Unsign = %q, %v; want ErrBadSignature", v, err)
 					}
 					if len(fb.fallbacks) > 1 {
-						old := &signing.Signer{Key: pinOld, Algorithm: alg}
+						old := &signing.Signer{SecretKey: pinOld, Algorithm: alg}
 						if v, err := s.Unsign(old.Sign(value)); err != nil || v != value {
 							t.Errorf("a value signed with the real fallback: Unsign = %q, %v", v, err)
 						}
 					}
 				})
 				t.Run("TimestampSigner", func(t *testing.T) {
-					s := &signing.TimestampSigner{Signer: signing.Signer{Key: pinSecret, FallbackKeys: fb.fallbacks, Algorithm: alg}, Now: clock}
+					s := &signing.TimestampSigner{Signer: signing.Signer{SecretKey: pinSecret, FallbackKeys: fb.fallbacks, Algorithm: alg}, Now: clock}
 					if got, want := pinForgeTimestamped(pinSecret, signing.DefaultTimestampSalt, algName, value, now), s.Sign(value); got != want {
 						t.Fatalf("forged with the real key %q, Sign %q: the forgery is wrong", got, want)
 					}

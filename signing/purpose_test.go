@@ -9,7 +9,7 @@ import (
 )
 
 func TestUnsignPayloadRefusesLineBreaksInsideTheBase64(t *testing.T) {
-	ts := &TimestampSigner{Signer: Signer{Key: []byte("secret"), Salt: "payload"}}
+	ts := &TimestampSigner{Signer: Signer{SecretKey: []byte("secret"), Salt: "payload"}}
 	data := []byte(`{"user":"1","admin":false}`)
 	enc := base64.RawURLEncoding.EncodeToString(data)
 	cases := map[string]string{
@@ -58,8 +58,8 @@ func TestPurposeKeySeparatesPurposesFromDjangoSigners(t *testing.T) {
 	// does not verify under the purpose key, with any salt.
 	for _, salt := range []string{"", "is_login", "is_logindjsession.auth.login", "django.contrib.messages"} {
 		djangoSide := CookieSigner(secret, nil, salt)
-		plain := &TimestampSigner{Signer: Signer{Key: secret, Salt: salt}}
-		purpose := &TimestampSigner{Signer: Signer{Key: a, Salt: salt}}
+		plain := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: salt}}
+		purpose := &TimestampSigner{Signer: Signer{SecretKey: a, Salt: salt}}
 		for _, signed := range []string{djangoSide.Sign("1"), plain.Sign("1")} {
 			if _, err := purpose.Unsign(signed, 0); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("salt %q: %q verified under the purpose key: %v", salt, signed, err)
@@ -79,11 +79,11 @@ func ExamplePurposeKey() {
 	secret := []byte("the site's SECRET_KEY")
 	// A signer for one Go-only purpose: nothing else signed with the
 	// secret verifies here.
-	s := &Signer{Key: PurposeKey(secret, "example.com password reset"), Salt: "v1"}
+	s := &Signer{SecretKey: PurposeKey(secret, "example.com password reset"), Salt: "v1"}
 	signed := s.Sign("user 42")
 	v, err := s.Unsign(signed)
 	fmt.Println(v, err)
-	_, err = (&Signer{Key: secret, Salt: "v1"}).Unsign(signed)
+	_, err = (&Signer{SecretKey: secret, Salt: "v1"}).Unsign(signed)
 	fmt.Println(errors.Is(err, ErrBadSignature))
 	// Output:
 	// user 42 <nil>

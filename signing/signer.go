@@ -62,15 +62,15 @@ func lookupAlgorithm(name string) *algorithm {
 }
 
 // Signer signs and verifies strings as Django's Signer does. The zero value
-// is not usable: Key must be set. A Signer may be used from several
+// is not usable: SecretKey must be set. A Signer may be used from several
 // goroutines at once as long as its fields are not changed meanwhile.
 type Signer struct {
-	// Key is the secret (Django's key argument or SECRET_KEY). It must not be
+	// SecretKey is the secret (Django's key argument or SECRET_KEY). It must not be
 	// empty.
-	Key []byte
-	// FallbackKeys verify, in order, values that Key does not (Django 4.1's
+	SecretKey []byte
+	// FallbackKeys verify, in order, values that SecretKey does not (Django 4.1's
 	// fallback_keys and SECRET_KEY_FALLBACKS): put old keys here while
-	// rotating. Signing always uses Key.
+	// rotating. Signing always uses SecretKey.
 	FallbackKeys [][]byte
 	// Salt separates purposes; empty means DefaultSalt for a Signer and
 	// DefaultTimestampSalt for a TimestampSigner, as in Django.
@@ -105,7 +105,7 @@ func (s *Signer) params(defaultSalt string) (params, error) {
 	if p.alg == nil {
 		return p, fmt.Errorf("%w: %q (want sha1, sha224, sha256, sha384 or sha512)", ErrUnknownAlgorithm, s.Algorithm)
 	}
-	if len(s.Key) == 0 {
+	if len(s.SecretKey) == 0 {
 		return p, ErrNoKey
 	}
 	if p.salt == "" {
@@ -153,7 +153,7 @@ func (s *Signer) Signature(value string) string {
 	defer putBuf(b)
 	*b = append((*b)[:0], value...)
 	var sig [base64Max]byte
-	return string(appendSignature(sig[:0], p, s.Key, *b))
+	return string(appendSignature(sig[:0], p, s.SecretKey, *b))
 }
 
 // Sign returns value + Sep + Signature(value): Django's Signer.sign. It
@@ -164,7 +164,7 @@ func (s *Signer) Sign(value string) string {
 	defer putBuf(b)
 	buf := append((*b)[:0], value...)
 	buf = append(buf, p.sep...)
-	buf = appendSignature(buf, p, s.Key, buf[:len(value)])
+	buf = appendSignature(buf, p, s.SecretKey, buf[:len(value)])
 	*b = buf
 	return string(buf)
 }
@@ -207,7 +207,7 @@ func (s *Signer) verifyBytes(p params, signed []byte) (int, error) {
 		// lengths are public, as in Python's compare_digest.
 		return 0, errMismatch
 	}
-	if matches(p, s.Key, value, sig) {
+	if matches(p, s.SecretKey, value, sig) {
 		return i, nil
 	}
 	for _, k := range s.FallbackKeys {
@@ -284,7 +284,7 @@ func CookieSigner(secret []byte, fallbacks [][]byte, salt string) *TimestampSign
 	ts := &TimestampSigner{}
 	ts.Salt = salt
 	if len(secret) > 0 {
-		ts.Key = cookieKey(secret)
+		ts.SecretKey = cookieKey(secret)
 	}
 	if len(fallbacks) > 0 {
 		ts.FallbackKeys = make([][]byte, 0, len(fallbacks))

@@ -35,15 +35,15 @@ func TestSignerSignsAsDjangoDoes(t *testing.T) {
 		want   string
 	}{
 		// Expected values printed by Django 3.2 (djhelper.py sign).
-		{"the default salt and SHA-256", Signer{Key: key}, "foo", "foo:jZQoX_FtSO70jX9HLRGg2A_2s4kdDBxz1QoO_OpEQb0"},
-		{"SHA-1", Signer{Key: key, Algorithm: "sha1"}, "foo", "foo:sH9B01cZcJ9FoT_jEVkRkNULrl8"},
-		{"SHA-224", Signer{Key: key, Algorithm: "sha224"}, "foo", "foo:wcWaMJpSEWmp24BeM_SNb0c1ffCeXCd538Q5iQ"},
-		{"SHA-384", Signer{Key: key, Algorithm: "sha384"}, "foo", "foo:zcjjjAJmksI1nFGCpfk0cI982vtL3wXa8bRU1FbR-_dfDRolslmpWBh3iDbEnzfn"},
-		{"SHA-512", Signer{Key: key, Algorithm: "sha512"}, "foo",
+		{"the default salt and SHA-256", Signer{SecretKey: key}, "foo", "foo:jZQoX_FtSO70jX9HLRGg2A_2s4kdDBxz1QoO_OpEQb0"},
+		{"SHA-1", Signer{SecretKey: key, Algorithm: "sha1"}, "foo", "foo:sH9B01cZcJ9FoT_jEVkRkNULrl8"},
+		{"SHA-224", Signer{SecretKey: key, Algorithm: "sha224"}, "foo", "foo:wcWaMJpSEWmp24BeM_SNb0c1ffCeXCd538Q5iQ"},
+		{"SHA-384", Signer{SecretKey: key, Algorithm: "sha384"}, "foo", "foo:zcjjjAJmksI1nFGCpfk0cI982vtL3wXa8bRU1FbR-_dfDRolslmpWBh3iDbEnzfn"},
+		{"SHA-512", Signer{SecretKey: key, Algorithm: "sha512"}, "foo",
 			"foo:rn83isxVOJKrSbtDsr8GkqH6KNsG0P41Yt1UW5El7M9ilHQsamV50sAiT3iQgNfQIAjvadTffJoVZxXXZMKt6w"},
-		{"a custom salt and separator", Signer{Key: []byte("k"), Salt: "s", Sep: "/"}, "a:b", "a:b/7yYvsqzYM0_6YO67f_mWtgzvcnFe4_tfx5_3jGrykYY"},
-		{"a two-newline separator", Signer{Key: []byte("k"), Sep: "\n\n"}, "v", "v\n\nk4enFurzlQROEtUd-hRryEVuIseVMeDQ1XZiY5F3juM"},
-		{"a binary key", Signer{Key: []byte{0xe7}}, "foo", "foo:EE4qGC5MEKyQG5msxYA0sBohAxLC0BJf8uRhemh0BGU"},
+		{"a custom salt and separator", Signer{SecretKey: []byte("k"), Salt: "s", Sep: "/"}, "a:b", "a:b/7yYvsqzYM0_6YO67f_mWtgzvcnFe4_tfx5_3jGrykYY"},
+		{"a two-newline separator", Signer{SecretKey: []byte("k"), Sep: "\n\n"}, "v", "v\n\nk4enFurzlQROEtUd-hRryEVuIseVMeDQ1XZiY5F3juM"},
+		{"a binary key", Signer{SecretKey: []byte{0xe7}}, "foo", "foo:EE4qGC5MEKyQG5msxYA0sBohAxLC0BJf8uRhemh0BGU"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,8 +72,8 @@ func TestSignatureMatchesTheDefinitionForEveryAlgorithm(t *testing.T) {
 	for name, h := range hashes {
 		for _, value := range []string{"", "x", "value:with:colons", strings.Repeat("long ", 100), "é😀\x00"} {
 			t.Run(fmt.Sprintf("%s of %.10q", name, value), func(t *testing.T) {
-				s := Signer{Key: []byte("a key"), Salt: "a salt", Algorithm: name}
-				want := referenceSignature(h, s.Key, s.Salt, value)
+				s := Signer{SecretKey: []byte("a key"), Salt: "a salt", Algorithm: name}
+				want := referenceSignature(h, s.SecretKey, s.Salt, value)
 				if got := s.Signature(value); got != want {
 					t.Fatalf("Signature = %q, want %q", got, want)
 				}
@@ -83,21 +83,21 @@ func TestSignatureMatchesTheDefinitionForEveryAlgorithm(t *testing.T) {
 }
 
 func TestTheSaltSeparatesPurposes(t *testing.T) {
-	a := Signer{Key: []byte("k"), Salt: "purpose-a"}
-	b := Signer{Key: []byte("k"), Salt: "purpose-b"}
+	a := Signer{SecretKey: []byte("k"), Salt: "purpose-a"}
+	b := Signer{SecretKey: []byte("k"), Salt: "purpose-b"}
 	if _, err := b.Unsign(a.Sign("v")); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("a value signed for one salt verified under another: %v", err)
 	}
 	// The default salts of Signer and TimestampSigner differ too.
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}}
-	plain := Signer{Key: []byte("k")}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}}
+	plain := Signer{SecretKey: []byte("k")}
 	if _, err := plain.Unsign(ts.Sign("v")); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("a TimestampSigner value verified with a Signer's default salt: %v", err)
 	}
 }
 
 func TestUnsignSplitsAtTheLastSeparator(t *testing.T) {
-	s := Signer{Key: []byte("k")}
+	s := Signer{SecretKey: []byte("k")}
 	for _, v := range []string{"a:b:c", ":", "::", "", "trailing:"} {
 		got, err := s.Unsign(s.Sign(v))
 		if err != nil || got != v {
@@ -113,23 +113,23 @@ func TestValidateReportsBadConfiguration(t *testing.T) {
 		want   error
 	}{
 		{"an empty key", Signer{}, ErrNoKey},
-		{"an unknown algorithm", Signer{Key: []byte("k"), Algorithm: "md5"}, ErrUnknownAlgorithm},
-		{"a letter as separator", Signer{Key: []byte("k"), Sep: "a"}, ErrUnsafeSep},
-		{"a digit as separator", Signer{Key: []byte("k"), Sep: "0"}, ErrUnsafeSep},
-		{"an underscore as separator", Signer{Key: []byte("k"), Sep: "_"}, ErrUnsafeSep},
-		{"a backtick, inside A-z, as separator", Signer{Key: []byte("k"), Sep: "`"}, ErrUnsafeSep},
-		{"a bracket, inside A-z, as separator", Signer{Key: []byte("k"), Sep: "["}, ErrUnsafeSep},
-		{"an equals sign as separator", Signer{Key: []byte("k"), Sep: "="}, ErrUnsafeSep},
-		{"a dash as separator", Signer{Key: []byte("k"), Sep: "-"}, ErrUnsafeSep},
-		{"several letters as separator", Signer{Key: []byte("k"), Sep: "abc"}, ErrUnsafeSep},
-		{"a lone newline, which Python's $ lets through the pattern", Signer{Key: []byte("k"), Sep: "\n"}, ErrUnsafeSep},
-		{"a letter and a final newline", Signer{Key: []byte("k"), Sep: "a\n"}, ErrUnsafeSep},
-		{"the default", Signer{Key: []byte("k")}, nil},
-		{"a slash", Signer{Key: []byte("k"), Sep: "/"}, nil},
-		{"a letter with a colon", Signer{Key: []byte("k"), Sep: "a:"}, nil},
-		{"two newlines", Signer{Key: []byte("k"), Sep: "\n\n"}, nil},
-		{"a non-ASCII character", Signer{Key: []byte("k"), Sep: "é"}, nil},
-		{"a space", Signer{Key: []byte("k"), Sep: " "}, nil},
+		{"an unknown algorithm", Signer{SecretKey: []byte("k"), Algorithm: "md5"}, ErrUnknownAlgorithm},
+		{"a letter as separator", Signer{SecretKey: []byte("k"), Sep: "a"}, ErrUnsafeSep},
+		{"a digit as separator", Signer{SecretKey: []byte("k"), Sep: "0"}, ErrUnsafeSep},
+		{"an underscore as separator", Signer{SecretKey: []byte("k"), Sep: "_"}, ErrUnsafeSep},
+		{"a backtick, inside A-z, as separator", Signer{SecretKey: []byte("k"), Sep: "`"}, ErrUnsafeSep},
+		{"a bracket, inside A-z, as separator", Signer{SecretKey: []byte("k"), Sep: "["}, ErrUnsafeSep},
+		{"an equals sign as separator", Signer{SecretKey: []byte("k"), Sep: "="}, ErrUnsafeSep},
+		{"a dash as separator", Signer{SecretKey: []byte("k"), Sep: "-"}, ErrUnsafeSep},
+		{"several letters as separator", Signer{SecretKey: []byte("k"), Sep: "abc"}, ErrUnsafeSep},
+		{"a lone newline, which Python's $ lets through the pattern", Signer{SecretKey: []byte("k"), Sep: "\n"}, ErrUnsafeSep},
+		{"a letter and a final newline", Signer{SecretKey: []byte("k"), Sep: "a\n"}, ErrUnsafeSep},
+		{"the default", Signer{SecretKey: []byte("k")}, nil},
+		{"a slash", Signer{SecretKey: []byte("k"), Sep: "/"}, nil},
+		{"a letter with a colon", Signer{SecretKey: []byte("k"), Sep: "a:"}, nil},
+		{"two newlines", Signer{SecretKey: []byte("k"), Sep: "\n\n"}, nil},
+		{"a non-ASCII character", Signer{SecretKey: []byte("k"), Sep: "é"}, nil},
+		{"a space", Signer{SecretKey: []byte("k"), Sep: " "}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,8 +179,8 @@ func signedSamples(t *testing.T) map[string]struct {
 } {
 	t.Helper()
 	key := []byte("tamper-test-key")
-	s := Signer{Key: key}
-	ts := TimestampSigner{Signer: Signer{Key: key}, Now: fixedClock(1700000000)}
+	s := Signer{SecretKey: key}
+	ts := TimestampSigner{Signer: Signer{SecretKey: key}, Now: fixedClock(1700000000)}
 	obj := map[string]any{"user": "42", "cart": []any{1, 2, 3}}
 	dumped, err := Dumps(obj, key, "", false)
 	if err != nil {
@@ -261,9 +261,9 @@ func TestTruncationsAndInsertionsAreRejected(t *testing.T) {
 
 func TestSplicesOfTwoValidValuesAreRejected(t *testing.T) {
 	key := []byte("splice-key")
-	ts := TimestampSigner{Signer: Signer{Key: key}, Now: fixedClock(1700000000)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: key}, Now: fixedClock(1700000000)}
 	a, b := ts.Sign("alice"), ts.Sign("bob")
-	later := TimestampSigner{Signer: Signer{Key: key}, Now: fixedClock(1800000000)}
+	later := TimestampSigner{Signer: Signer{SecretKey: key}, Now: fixedClock(1800000000)}
 	aLater := later.Sign("alice")
 	parts := func(s string) []string { return strings.Split(s, ":") }
 	pa, pb, pl := parts(a), parts(b), parts(aLater)
@@ -285,21 +285,21 @@ func TestSplicesOfTwoValidValuesAreRejected(t *testing.T) {
 
 func TestFallbackKeysVerifyButNeverSign(t *testing.T) {
 	oldKey, newKey, otherKey := []byte("old secret"), []byte("new secret"), []byte("other secret")
-	old := Signer{Key: oldKey}
-	rotated := Signer{Key: newKey, FallbackKeys: [][]byte{otherKey, oldKey}}
+	old := Signer{SecretKey: oldKey}
+	rotated := Signer{SecretKey: newKey, FallbackKeys: [][]byte{otherKey, oldKey}}
 	t.Run("a value signed with the old key verifies through the fallback list", func(t *testing.T) {
 		if v, err := rotated.Unsign(old.Sign("v")); err != nil || v != "v" {
 			t.Fatalf("Unsign = %q, %v", v, err)
 		}
 	})
 	t.Run("without the fallback it does not verify", func(t *testing.T) {
-		if _, err := (&Signer{Key: newKey}).Unsign(old.Sign("v")); !errors.Is(err, ErrBadSignature) {
+		if _, err := (&Signer{SecretKey: newKey}).Unsign(old.Sign("v")); !errors.Is(err, ErrBadSignature) {
 			t.Fatalf("Unsign = %v, want ErrBadSignature", err)
 		}
 	})
 	t.Run("signing uses the new key only", func(t *testing.T) {
 		signed := rotated.Sign("v")
-		if _, err := (&Signer{Key: newKey}).Unsign(signed); err != nil {
+		if _, err := (&Signer{SecretKey: newKey}).Unsign(signed); err != nil {
 			t.Fatalf("the new key alone does not verify a fresh value: %v", err)
 		}
 		if _, err := old.Unsign(signed); !errors.Is(err, ErrBadSignature) {
@@ -307,13 +307,13 @@ func TestFallbackKeysVerifyButNeverSign(t *testing.T) {
 		}
 	})
 	t.Run("every fallback is tried, in any position", func(t *testing.T) {
-		other := Signer{Key: otherKey}
+		other := Signer{SecretKey: otherKey}
 		if v, err := rotated.Unsign(other.Sign("w")); err != nil || v != "w" {
 			t.Fatalf("Unsign = %q, %v", v, err)
 		}
 	})
 	t.Run("an empty fallback key is skipped", func(t *testing.T) {
-		s := Signer{Key: newKey, FallbackKeys: [][]byte{nil, {}}}
+		s := Signer{SecretKey: newKey, FallbackKeys: [][]byte{nil, {}}}
 		if _, err := s.Unsign(old.Sign("v")); !errors.Is(err, ErrBadSignature) {
 			t.Fatalf("Unsign = %v, want ErrBadSignature", err)
 		}
@@ -329,8 +329,8 @@ func TestFallbackKeysVerifyButNeverSign(t *testing.T) {
 		}
 	})
 	t.Run("an expired value signed with a fallback key is expired, not bad", func(t *testing.T) {
-		then := TimestampSigner{Signer: Signer{Key: oldKey}, Now: fixedClock(1000)}
-		now := TimestampSigner{Signer: Signer{Key: newKey, FallbackKeys: [][]byte{oldKey}}, Now: fixedClock(2000)}
+		then := TimestampSigner{Signer: Signer{SecretKey: oldKey}, Now: fixedClock(1000)}
+		now := TimestampSigner{Signer: Signer{SecretKey: newKey, FallbackKeys: [][]byte{oldKey}}, Now: fixedClock(2000)}
 		if _, err := now.Unsign(then.Sign("v"), 10*1e9); !errors.Is(err, ErrExpired) {
 			t.Fatalf("Unsign = %v, want ErrExpired", err)
 		}
@@ -385,9 +385,9 @@ func TestSignersAreSafeForConcurrentUseAcrossManySalts(t *testing.T) {
 			defer wg.Done()
 			for i := range 400 {
 				salt := fmt.Sprintf("salt-%d", (i*7+g)%300)
-				s := Signer{Key: []byte("shared key"), Salt: salt}
+				s := Signer{SecretKey: []byte("shared key"), Salt: salt}
 				signed := s.Sign("value")
-				if want := "value:" + referenceSignature(sha256.New, s.Key, salt, "value"); signed != want {
+				if want := "value:" + referenceSignature(sha256.New, s.SecretKey, salt, "value"); signed != want {
 					errs <- fmt.Errorf("salt %s: Sign = %q, want %q", salt, signed, want)
 					return
 				}
@@ -395,7 +395,7 @@ func TestSignersAreSafeForConcurrentUseAcrossManySalts(t *testing.T) {
 					errs <- err
 					return
 				}
-				other := Signer{Key: []byte("shared key"), Salt: salt + "x"}
+				other := Signer{SecretKey: []byte("shared key"), Salt: salt + "x"}
 				if _, err := other.Unsign(signed); err == nil {
 					errs <- fmt.Errorf("salt %s: verified under salt %sx", salt, salt)
 					return
@@ -411,14 +411,14 @@ func TestSignersAreSafeForConcurrentUseAcrossManySalts(t *testing.T) {
 }
 
 func TestChangingTheKeyOfAStructTakesEffect(t *testing.T) {
-	s := Signer{Key: []byte("first")}
+	s := Signer{SecretKey: []byte("first")}
 	first := s.Sign("v")
-	s.Key = []byte("second")
+	s.SecretKey = []byte("second")
 	if s.Sign("v") == first {
 		t.Fatal("a cached derived key outlived the key it came from")
 	}
 	key := []byte("mutable")
-	s = Signer{Key: key}
+	s = Signer{SecretKey: key}
 	before := s.Sign("v")
 	key[0] = 'M' // changed in place
 	if s.Sign("v") == before {
@@ -430,8 +430,8 @@ func TestVerifyingDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
-	s := Signer{Key: []byte("k"), FallbackKeys: [][]byte{[]byte("old")}}
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(1700000000)}
+	s := Signer{SecretKey: []byte("k"), FallbackKeys: [][]byte{[]byte("old")}}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: fixedClock(1700000000)}
 	signed, tsSigned := s.Sign("some value"), ts.Sign("some value")
 	bad := signed[:len(signed)-1] + "A"
 	for _, tt := range []struct {

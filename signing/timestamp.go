@@ -55,7 +55,7 @@ func (s *TimestampSigner) Signature(value string) string {
 	defer putBuf(b)
 	*b = append((*b)[:0], value...)
 	var sig [base64Max]byte
-	return string(appendSignature(sig[:0], p, s.Key, *b))
+	return string(appendSignature(sig[:0], p, s.SecretKey, *b))
 }
 
 // Sign returns value:TIMESTAMP:SIGNATURE with the current time: Django's
@@ -78,7 +78,7 @@ func (s *TimestampSigner) appendTimestampAndSign(buf []byte, start int, p params
 	buf = appendB62(buf, s.now().Unix())
 	n := len(buf)
 	buf = append(buf, p.sep...)
-	return appendSignature(buf, p, s.Key, buf[start:n])
+	return appendSignature(buf, p, s.SecretKey, buf[start:n])
 }
 
 // Unsign checks signed and returns its value: Django's

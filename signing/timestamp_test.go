@@ -18,7 +18,7 @@ func clockAtDuration(base int64, d time.Duration) func() time.Time {
 func TestTimestampSignerSignsAsDjangoDoes(t *testing.T) {
 	// TimestampSigner(key='predictable-key').sign('hello') at 123456789, in
 	// Django 3.2 (Django's own test vector).
-	ts := TimestampSigner{Signer: Signer{Key: []byte("predictable-key")}, Now: fixedClock(123456789)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("predictable-key")}, Now: fixedClock(123456789)}
 	want := "hello:8M0kX:0pJB1_TN9Bno2aK29thnZKKHn76ngzcQVnIrp_DNs5M"
 	if got := ts.Sign("hello"); got != want {
 		t.Fatalf("Sign = %q, want %q", got, want)
@@ -34,7 +34,7 @@ func TestTimestampSignerSignsAsDjangoDoes(t *testing.T) {
 
 func TestMaxAgeIsCheckedAsDjangoChecksIt(t *testing.T) {
 	const signedAt = 1700000000
-	ts := TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: fixedClock(signedAt)}
+	ts := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: fixedClock(signedAt)}
 	signed := ts.Sign("v")
 	tests := []struct {
 		name    string
@@ -54,7 +54,7 @@ func TestMaxAgeIsCheckedAsDjangoChecksIt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checker := TimestampSigner{Signer: Signer{Key: []byte("k")}, Now: clockAtDuration(signedAt, tt.elapsed)}
+			checker := TimestampSigner{Signer: Signer{SecretKey: []byte("k")}, Now: clockAtDuration(signedAt, tt.elapsed)}
 			v, err := checker.Unsign(signed, tt.maxAge)
 			if tt.expired {
 				if !errors.Is(err, ErrExpired) || !errors.Is(err, ErrBadSignature) {
@@ -88,8 +88,8 @@ func TestAValidSignatureOverABrokenTimestampIsMalformed(t *testing.T) {
 	key := []byte("k")
 	// A plain Signer with the TimestampSigner's salt can sign anything as if
 	// it were "value:TIMESTAMP".
-	forge := Signer{Key: key, Salt: DefaultTimestampSalt}
-	ts := TimestampSigner{Signer: Signer{Key: key}, Now: fixedClock(1700000000)}
+	forge := Signer{SecretKey: key, Salt: DefaultTimestampSalt}
+	ts := TimestampSigner{Signer: Signer{SecretKey: key}, Now: fixedClock(1700000000)}
 	for _, tt := range []struct{ name, value string }{
 		{"no timestamp at all", "value"},
 		{"an empty timestamp", "value:"},

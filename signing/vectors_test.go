@@ -116,7 +116,7 @@ func TestDjangoVectors(t *testing.T) {
 			case "encode-session":
 				checkEncodeSession(t, v, f, secret, now)
 			case "decode-session":
-				s := &TimestampSigner{Signer: Signer{Key: secret, Salt: sessionSalt}}
+				s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: sessionSalt}}
 				got, err := s.UnsignObject(f["--data"], 0)
 				want := v.Output["decoded"].(map[string]any)
 				if len(want) == 0 {
@@ -132,13 +132,13 @@ func TestDjangoVectors(t *testing.T) {
 					t.Fatalf("UnsignObject(%q) = %v, %v; want the legacy format rejected", f["--data"], got, err)
 				}
 			case "signed-cookies-session-encode":
-				s := &TimestampSigner{Signer: Signer{Key: secret, Salt: signedCookiesSalt}, Now: now}
+				s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: signedCookiesSalt}, Now: now}
 				got, err := s.SignObject(jsonArg(t, f["--json"]), true)
 				if err != nil || got != v.out(t, "cookie_value") {
 					t.Fatalf("SignObject = %q, %v; Django %q", got, err, v.out(t, "cookie_value"))
 				}
 			case "signed-cookies-session-decode":
-				s := &TimestampSigner{Signer: Signer{Key: secret, Salt: signedCookiesSalt}, Now: now}
+				s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: signedCookiesSalt}, Now: now}
 				got, err := s.UnsignObject(f["--cookie-value"], 1209600*time.Second)
 				want := v.Output["decoded"].(map[string]any)
 				if len(want) == 0 {
@@ -154,7 +154,7 @@ func TestDjangoVectors(t *testing.T) {
 				row := v.Output["row"].([]any)
 				checkSessionData(t, row[1].(string), jsonArgWith(t, f["--json"], "_session_expiry", int64(3600)), secret, now)
 			case "middleware":
-				s := &TimestampSigner{Signer: Signer{Key: secret, Salt: signedCookiesSalt}, Now: now}
+				s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: signedCookiesSalt}, Now: now}
 				got, err := s.SignObject(map[string]any{"a": 1}, true)
 				if err != nil || got != v.out(t, "session_key") {
 					t.Fatalf("SignObject = %q, %v; Django's cookie %q", got, err, v.out(t, "session_key"))
@@ -212,7 +212,7 @@ func checkSigner(t *testing.T, v vector, f map[string]string, now func() time.Ti
 	}
 	want := v.out(t, "signed")
 	if _, ok := f["--timestamp"]; ok {
-		ts := &TimestampSigner{Signer: Signer{Key: key}, Now: now}
+		ts := &TimestampSigner{Signer: Signer{SecretKey: key}, Now: now}
 		if got := ts.Sign(f["--value"]); got != want {
 			t.Fatalf("TimestampSigner.Sign = %q, Django %q", got, want)
 		}
@@ -221,7 +221,7 @@ func checkSigner(t *testing.T, v vector, f map[string]string, now func() time.Ti
 		}
 		return
 	}
-	s := &Signer{Key: key}
+	s := &Signer{SecretKey: key}
 	if got := s.Sign(f["--value"]); got != want {
 		t.Fatalf("Signer.Sign = %q, Django %q", got, want)
 	}
@@ -238,7 +238,7 @@ func checkEncodeSession(t *testing.T, v vector, f map[string]string, secret []by
 	}
 	// When Python's key order is the sorted order, Go writes the very same
 	// string.
-	s := &TimestampSigner{Signer: Signer{Key: secret, Salt: sessionSalt}, Now: now}
+	s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: sessionSalt}, Now: now}
 	in := jsonArg(t, f["--json"])
 	text, _ := pyjson.Marshal(in)
 	if string(text) == pyjsonText(t, data, secret) {
@@ -253,7 +253,7 @@ func checkEncodeSession(t *testing.T, v vector, f map[string]string, secret []by
 // value, and that re-signing Django's payload bytes gives Django's string.
 func checkSessionData(t *testing.T, data string, want any, secret []byte, now func() time.Time) {
 	t.Helper()
-	s := &TimestampSigner{Signer: Signer{Key: secret, Salt: sessionSalt}, Now: now}
+	s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: sessionSalt}, Now: now}
 	got, err := s.UnsignObject(data, 0)
 	if err != nil || !sameJSON(t, got, want) {
 		t.Fatalf("UnsignObject(%q) = %v, %v; want %v", data, got, err, want)
@@ -270,7 +270,7 @@ func checkSessionData(t *testing.T, data string, want any, secret []byte, now fu
 }
 
 func pyjsonText(t *testing.T, data string, secret []byte) string {
-	s := &TimestampSigner{Signer: Signer{Key: secret, Salt: sessionSalt}}
+	s := &TimestampSigner{Signer: Signer{SecretKey: secret, Salt: sessionSalt}}
 	payload, err := s.UnsignPayload(data, 0)
 	if err != nil {
 		t.Fatal(err)

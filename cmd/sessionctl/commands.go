@@ -364,7 +364,7 @@ func runSign(_ context.Context, o *opts, args []string, stdout, stderr io.Writer
 	if !ok {
 		return exitUsage
 	}
-	s := cookie.Signer{Secret: secret, Fallbacks: fallbacks, Salt: o.salt}
+	s := cookie.Signer{SecretKey: secret, FallbackKeys: fallbacks, Salt: o.salt}
 	signed, err := s.Sign(o.name, o.value)
 	if err != nil {
 		return usageError(stderr, "sign", err.Error())
@@ -437,7 +437,7 @@ func runUnsign(_ context.Context, o *opts, args []string, stdout, stderr io.Writ
 	if !ok {
 		return exitUsage
 	}
-	s := cookie.Signer{Secret: secret, Fallbacks: fallbacks, Salt: o.salt, MaxAge: maxAge}
+	s := cookie.Signer{SecretKey: secret, FallbackKeys: fallbacks, Salt: o.salt, MaxAge: maxAge}
 	value, err := s.Unsign(o.name, o.value)
 	switch {
 	case err == nil:

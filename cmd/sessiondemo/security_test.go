@@ -87,7 +87,7 @@ func TestPlaygroundSignaturesAreForNothingElse(t *testing.T) {
 		}
 	}
 	// And no signed cookie of the site's own key reads it.
-	if _, err := (&cookie.Signer{Secret: secret, Salt: "jango.contrib.messages"}).Unsign("d", v); !errors.Is(err, signing.ErrBadSignature) {
+	if _, err := (&cookie.Signer{SecretKey: secret, Salt: "jango.contrib.messages"}).Unsign("d", v); !errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("the site's SECRET_KEY verifies the playground's cookie: %v", err)
 	}
 	// The page says so.

@@ -107,7 +107,7 @@ func New(cfg session.Config, opts Options) (*Store, error) {
 		Path:        c.CookiePath,
 		Domain:      c.CookieDomain,
 		Secure:      c.CookieSecure,
-		HttpOnly:    !c.CookieHTTPOnlyOff,
+		HttpOnly:    !c.DisableHTTPOnly,
 		SameSite:    c.CookieSameSite,
 		Partitioned: c.CookiePartitioned,
 	})
@@ -134,7 +134,7 @@ func New(cfg session.Config, opts Options) (*Store, error) {
 		return s, nil
 	}
 	s.signer = signing.TimestampSigner{
-		Signer: signing.Signer{Key: c.SecretKey, FallbackKeys: c.FallbackKeys, Salt: SignedCookiesSalt},
+		Signer: signing.Signer{SecretKey: c.SecretKey, FallbackKeys: c.FallbackKeys, Salt: SignedCookiesSalt},
 		Now:    c.Now,
 	}
 	return s, nil

@@ -187,7 +187,7 @@ func New(opts Options) (*Store, error) {
 		codec:  session.NewDjangoCodec(opts.SecretKey, opts.FallbackKeys, now),
 		logger: logger,
 	}
-	s.signer.Key = opts.SecretKey
+	s.signer.SecretKey = opts.SecretKey
 	s.signer.FallbackKeys = opts.FallbackKeys
 	s.signer.Salt = session.DjangoSalt
 	s.signer.Now = now
