@@ -551,7 +551,7 @@ func TestLoginRequiredWithoutLookupTrustsTheSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := m.Middleware(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" {
 			if err := a.Login(w, r, testUser{id: "42"}); err != nil {
 				t.Error(err)
@@ -559,7 +559,7 @@ func TestLoginRequiredWithoutLookupTrustsTheSession(t *testing.T) {
 			return
 		}
 		a.LoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, UserID(r)) })).ServeHTTP(w, r)
-	}))
+	})))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
@@ -703,7 +703,8 @@ func TestLoginWithoutSessionOrCookieFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := httptest.NewRecorder()
-	r := httptest.NewRequest("POST", "/login/", nil)
+	var r *http.Request
+	a.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, req *http.Request) { r = req })).ServeHTTP(w, httptest.NewRequest("POST", "/login/", nil))
 	if err := a.Login(w, r, testUser{id: "1"}); !errors.Is(err, ErrNoSession) {
 		t.Errorf("Login without a session: %v, want ErrNoSession", err)
 	}
@@ -724,5 +725,31 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("New with %s: %v, want ErrConfig", name, err)
 		}
+	}
+}
+
+func TestMisuseWithoutTheAuthMiddlewareExplainsItself(t *testing.T) {
+	a, err := New(Config{SecretKey: []byte(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	for name, call := range map[string]func(){
+		"UserID":      func() { UserID(r) },
+		"CurrentUser": func() { CurrentUser(r) },
+		"Login":       func() { a.Login(httptest.NewRecorder(), r, testUser{id: "1"}) },
+	} {
+		func() {
+			defer func() {
+				msg := fmt.Sprint(recover())
+				for _, want := range []string{"auth: " + name, "did not pass through the Authenticator's middleware", "sessions.Middleware(authenticator.Middleware(mux))"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("%s's panic %q does not say %q", name, msg, want)
+					}
+				}
+			}()
+			call()
+			t.Errorf("%s without the middleware did not panic", name)
+		}()
 	}
 }

@@ -174,3 +174,35 @@ func ExampleWantsJSON() {
 	// true
 	// false
 }
+
+// The order of the middleware: the session middleware outside, auth's
+// inside it, then the pages. A handler outside auth's middleware that asks
+// who the user is panics with a message that says so.
+func ExampleAuthenticator_Middleware() {
+	key := []byte("the site's SECRET_KEY, 32 bytes or more")
+	sessions, err := session.New(memory.New(memory.Options{}), session.Config{SecretKey: key})
+	if err != nil {
+		panic(err)
+	}
+	a, err := auth.New(auth.Config{SecretKey: key, LoginURL: "/login/"})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "authenticated: %v", auth.IsAuthenticated(r))
+	})
+	mux.Handle("/account/", a.LoginRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", auth.UserID(r))
+	})))
+	handler := sessions.Middleware(a.Middleware(mux))
+
+	for _, path := range []string{"/", "/account/"} {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		fmt.Printf("%s %d %q %s\n", path, rec.Code, rec.Body.String(), rec.Header().Get("Location"))
+	}
+	// Output:
+	// / 200 "authenticated: false"
+	// /account/ 302 "" /login/?next=/account/
+}

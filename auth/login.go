@@ -48,6 +48,7 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, user User)
 	if user == nil || user.ID() == "" {
 		return ErrBadUser
 	}
+	mustState(r, "Login")
 	s, _ := session.FromContext(r.Context())
 	if s == nil && a.signer == nil {
 		return ErrNoSession

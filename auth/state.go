@@ -9,6 +9,20 @@ import (
 // per-request state, its middleware, and UserID, CurrentUser and
 // IsAuthenticated.
 
+// mustState returns r's user state, and panics with a message that says
+// how to fix it when r did not pass through the Authenticator's middleware
+// (a programming error, caught on the first request; see package session
+// for the same rule of FromRequest).
+func mustState(r *http.Request, caller string) *state {
+	st := stateOf(r)
+	if st == nil {
+		panic("auth: " + caller + ": this request did not pass through the Authenticator's middleware; " +
+			"wrap the handler with it, inside the session middleware: sessions.Middleware(authenticator.Middleware(mux)) " +
+			"(pages behind authenticator.LoginRequired or CookieLoginRequired have it already)")
+	}
+	return st
+}
+
 func stateOf(r *http.Request) *state {
 	st, _ := r.Context().Value(ctxKey{}).(*state)
 	return st
@@ -78,16 +92,14 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 // UserID returns the id of the user logged in on r, or "" for an
 // anonymous request. r must have gone through Authenticator.Middleware or
-// LoginRequired: for any other request UserID returns "". With
+// LoginRequired: UserID panics on any other request, with a message that
+// says how to add the middleware. With
 // Config.LookupUser, the session's auth hash is checked first (a stale
 // session is flushed and the request is anonymous). An error of the store
 // or of LookupUser makes the request anonymous and is logged; LoginRequired
 // turns such errors into a 500 instead.
 func UserID(r *http.Request) string {
-	st := stateOf(r)
-	if st == nil {
-		return ""
-	}
+	st := mustState(r, "UserID")
 	id, _, err := st.get()
 	if err != nil {
 		st.a.logger.ErrorContext(r.Context(), "auth: cannot tell who the user is", "error", err)
@@ -97,14 +109,12 @@ func UserID(r *http.Request) string {
 }
 
 // CurrentUser returns the user logged in on r, found through
-// Config.LookupUser, or nil for an anonymous request, for a request that
-// did not go through Authenticator.Middleware or LoginRequired, and when no
-// LookupUser is configured. Errors are handled as UserID handles them.
+// Config.LookupUser, or nil for an anonymous request and when no
+// LookupUser is configured. Like UserID, it panics on a request that did
+// not go through Authenticator.Middleware or LoginRequired. Errors are
+// handled as UserID handles them.
 func CurrentUser(r *http.Request) User {
-	st := stateOf(r)
-	if st == nil {
-		return nil
-	}
+	st := mustState(r, "CurrentUser")
 	_, u, err := st.get()
 	if err != nil {
 		st.a.logger.ErrorContext(r.Context(), "auth: cannot tell who the user is", "error", err)
