@@ -200,9 +200,9 @@ func ExampleAuthenticator_Middleware() {
 	for _, path := range []string{"/", "/account/"} {
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-		fmt.Printf("%s %d %q %s\n", path, rec.Code, rec.Body.String(), rec.Header().Get("Location"))
+		fmt.Printf("%s %d %q location=%q\n", path, rec.Code, rec.Body.String(), rec.Header().Get("Location"))
 	}
 	// Output:
-	// / 200 "authenticated: false"
-	// /account/ 302 "" /login/?next=/account/
+	// / 200 "authenticated: false" location=""
+	// /account/ 302 "" location="/login/?next=/account/"
 }

@@ -246,14 +246,15 @@ func (s *server) routes() http.Handler {
 		s.errorPage(w, r, http.StatusNotFound, "There is no page here.")
 	})
 
-	var h http.Handler = mux
-	h = s.auth.Middleware(h)
-	h = s.sess.Middleware(h)
+	// Cross-origin protection inside the session and auth middleware, so
+	// that its refusal page is rendered like any other page.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "This form was posted from another site, so it was refused (cross-site request forgery protection).")
 	}))
-	h = cop.Handler(h)
+	var h http.Handler = cop.Handler(mux)
+	h = s.auth.Middleware(h)
+	h = s.sess.Middleware(h)
 	h = securityHeaders(h)
 	return s.logRequests(h)
 }
