@@ -26,7 +26,7 @@ func BenchmarkMemoryPerSession(b *testing.B) {
 			name = fmt.Sprintf("%dM", n/1_000_000)
 		}
 		b.Run(name+"/djsession", func(b *testing.B) {
-			store := memory.New(memory.Options{MaxEntries: n})
+			store := memory.New(memory.Options{MaxEntries: n, MaxBytes: -1}) // no byte budget: every session stays
 			measureSessions(b, n, djsessionImpl(b, "djsession", store, nil), store)
 			if store.Len() != n {
 				b.Fatalf("the store holds %d sessions, want %d", store.Len(), n)
