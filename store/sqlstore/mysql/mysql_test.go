@@ -11,8 +11,6 @@ import (
 	driver "github.com/go-sql-driver/mysql"
 
 	"github.com/djsession/djsession/internal/testservers"
-	"github.com/djsession/djsession/session"
-	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 	"github.com/djsession/djsession/store/sqlstore/mysql"
@@ -30,18 +28,10 @@ func open(t *testing.T) *sql.DB {
 	return db
 }
 
-// TestConformance runs the project's session.Store suite, each check on a
-// table of its own.
-func TestConformance(t *testing.T) {
-	db := open(t)
-	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
-		return sqltest.NewStore(t, db, sqlstore.MySQL, now)
-	}, storetest.Options{})
-}
-
-func TestContract(t *testing.T) {
-	sqltest.RunContract(t, open(t), sqlstore.MySQL)
-}
+// TestDialect runs the checks every dialect shares (sqltest.RunDialect):
+// the store conformance suite, the SQL contract, Django's format and a
+// closed database.
+func TestDialect(t *testing.T) { sqltest.RunDialect(t, open, sqlstore.MySQL) }
 
 // TestContractWithoutClientFoundRows runs the contract on a pool opened
 // straight from the driver, as a user who did not read the docs would:
@@ -67,14 +57,6 @@ func TestContractWithLocalTimeZone(t *testing.T) {
 	defer db.Close()
 	sqltest.RunContract(t, db, sqlstore.MySQL)
 	sqltest.RunDjangoFormat(t, db, sqlstore.MySQL)
-}
-
-func TestDjangoFormat(t *testing.T) {
-	sqltest.RunDjangoFormat(t, open(t), sqlstore.MySQL)
-}
-
-func TestClosedDB(t *testing.T) {
-	sqltest.RunClosedDB(t, open, sqlstore.MySQL)
 }
 
 func TestConcurrentRequests(t *testing.T) {

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testservers"
-	"github.com/djsession/djsession/session"
-	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 	"github.com/djsession/djsession/store/sqlstore/postgres"
@@ -33,26 +31,10 @@ func open(t *testing.T) *sql.DB {
 	return db
 }
 
-// TestConformance runs the project's session.Store suite, each check on a
-// table of its own.
-func TestConformance(t *testing.T) {
-	db := open(t)
-	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
-		return sqltest.NewStore(t, db, sqlstore.PostgreSQL, now)
-	}, storetest.Options{})
-}
-
-func TestContract(t *testing.T) {
-	sqltest.RunContract(t, open(t), sqlstore.PostgreSQL)
-}
-
-func TestDjangoFormat(t *testing.T) {
-	sqltest.RunDjangoFormat(t, open(t), sqlstore.PostgreSQL)
-}
-
-func TestClosedDB(t *testing.T) {
-	sqltest.RunClosedDB(t, open, sqlstore.PostgreSQL)
-}
+// TestDialect runs the checks every dialect shares (sqltest.RunDialect):
+// the store conformance suite, the SQL contract, Django's format and a
+// closed database.
+func TestDialect(t *testing.T) { sqltest.RunDialect(t, open, sqlstore.PostgreSQL) }
 
 func TestConcurrentRequests(t *testing.T) {
 	db := open(t)

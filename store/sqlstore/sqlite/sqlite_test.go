@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/session"
-	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
@@ -26,26 +24,10 @@ func open(t *testing.T) *sql.DB {
 	return db
 }
 
-// TestConformance runs the project's session.Store suite, each check on a
-// table of its own.
-func TestConformance(t *testing.T) {
-	db := open(t)
-	storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
-		return sqltest.NewStore(t, db, sqlstore.SQLite, now)
-	}, storetest.Options{})
-}
-
-func TestContract(t *testing.T) {
-	sqltest.RunContract(t, open(t), sqlstore.SQLite)
-}
-
-func TestDjangoFormat(t *testing.T) {
-	sqltest.RunDjangoFormat(t, open(t), sqlstore.SQLite)
-}
-
-func TestClosedDB(t *testing.T) {
-	sqltest.RunClosedDB(t, open, sqlstore.SQLite)
-}
+// TestDialect runs the checks every dialect shares (sqltest.RunDialect):
+// the store conformance suite, the SQL contract, Django's format and a
+// closed database.
+func TestDialect(t *testing.T) { sqltest.RunDialect(t, open, sqlstore.SQLite) }
 
 // TestTableIsDjangos compares the schema SQLite keeps with what Django 3.2's
 // migration creates (verified against Django's sessions.0001_initial migration).

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/storetest"
 	"github.com/djsession/djsession/store/sqlstore"
 )
 
@@ -511,4 +512,20 @@ func expectMissing(t testing.TB, s *sqlstore.Store, key string) {
 	if err != nil || found {
 		t.Fatalf("Load(%q) = %.40q, %v, %v; want not found", key, got, found, err)
 	}
+}
+
+// RunDialect runs, on the databases open gives, every check each dialect
+// shares: the session.Store conformance suite (each check on a table of
+// its own, on a moving clock), the SQL contract, Django's format and the
+// closed-database behaviour. Each dialect's tests call it once.
+func RunDialect(t *testing.T, open func(t *testing.T) *sql.DB, d sqlstore.Dialect) {
+	t.Run("Conformance", func(t *testing.T) {
+		db := open(t)
+		storetest.RunWithClock(t, func(t *testing.T, now func() time.Time) session.Store {
+			return NewStore(t, db, d, now)
+		}, storetest.Options{})
+	})
+	t.Run("Contract", func(t *testing.T) { RunContract(t, open(t), d) })
+	t.Run("DjangoFormat", func(t *testing.T) { RunDjangoFormat(t, open(t), d) })
+	t.Run("ClosedDB", func(t *testing.T) { RunClosedDB(t, open, d) })
 }
