@@ -12,7 +12,7 @@
 # ports (internal/testservers). An existing policy-rc.d is put back after.
 set -euo pipefail
 
-PACKAGES=(python3-django python3-django-redis python3-psycopg2 postgresql mariadb-server redis-server memcached chromium)
+PACKAGES=(python3-django python3-django-redis python3-psycopg2 python3-pymemcache postgresql mariadb-server redis-server memcached chromium)
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
