@@ -69,7 +69,13 @@ they are.  middleware --engine cache --redis-url redis://HOST:PORT/DB
 [--cache-key-prefix P] [--cache-version N] runs the request on django-redis
 (Debian's python3-django-redis, pickle serializer), and its stored session
 then also reports "redis_key", "redis_raw_hex", "redis_pttl" and
-"cache_value_typed_json".  Extra ops: ["set_typed", k, TYPED],
+"cache_value_typed_json".  --memcache-servers H:P[,H:P...] runs it on
+Django's PyMemcacheCache instead (pymemcache's HashClient over those
+servers), and the stored session reports "memcache_key" and
+"memcache_server" (the server HashClient picked).  memcache-pick
+--servers H:P,... --keys-json [...] reports the server PyMemcacheCache's
+HashClient picks for each key ("picks": [...], pymemcache's node names).
+Extra ops: ["set_typed", k, TYPED],
 ["items_typed"], ["set_expiry_datetime", iso, tz], and, through
 django.contrib.auth on the call's --db-path database, ["login", username,
 password_hash] (the user is created or updated first), ["logout"] and
@@ -1308,6 +1314,15 @@ def middleware_settings(a):
         if a.cache_version is not None:
             cache['VERSION'] = a.cache_version
         s['CACHES'] = {'default': cache}
+    if a.memcache_servers:
+        # Django 3.2's PyMemcacheCache: pymemcache's HashClient, pickle_serde.
+        cache = {'BACKEND': 'django.core.cache.backends.memcached.PyMemcacheCache',
+                 'LOCATION': a.memcache_servers.split(',')}
+        if a.cache_key_prefix is not None:
+            cache['KEY_PREFIX'] = a.cache_key_prefix
+        if a.cache_version is not None:
+            cache['VERSION'] = a.cache_version
+        s['CACHES'] = {'default': cache}
     if a.ops and any(op and op[0] in ('login', 'logout', 'user') for op in a.ops):
         s['AUTHENTICATION_BACKENDS'] = ['django.contrib.auth.backends.ModelBackend']
     if a.samesite is not None:
@@ -1335,6 +1350,8 @@ def _(p):
     p.add_argument('--cookie-name', default='sessionid')
     p.add_argument('--redis-url', default=None,
                    help='CACHES on django-redis at this URL (redis://host:port/db) instead of FileBasedCache')
+    p.add_argument('--memcache-servers', default=None,
+                   help="CACHES on Django's PyMemcacheCache at these servers (H:P,H:P) instead of FileBasedCache")
     p.add_argument('--cache-key-prefix', default=None, help="the cache's KEY_PREFIX")
     p.add_argument('--cache-version', type=int, default=None, help="the cache's VERSION")
     p.set_defaults(extra_settings=middleware_settings)
@@ -1434,11 +1451,39 @@ def stored_session(args, key):
             res['redis_pttl'] = conn.pttl(full)
             if raw is not None:
                 res['cache_value_typed_json'] = compact(to_typed(caches['default'].get(res['cache_key'])))
+        if getattr(args, 'memcache_servers', None):
+            cache = caches['default']
+            full = cache.make_key(res['cache_key'])
+            client = cache._cache._get_client(full)
+            res['memcache_key'] = full
+            res['memcache_server'] = '%s:%s' % client.server
+            if cache.get(res['cache_key']) is not None:
+                res['cache_value_typed_json'] = compact(to_typed(cache.get(res['cache_key'])))
     if args.engine == 'file':
         name = os.path.join(args.file_dir, args.cookie_name + key)
         res['file'] = os.path.basename(name)
         res['file_content'] = open(name, encoding='latin-1').read() if os.path.exists(name) else None
     return res
+
+
+@arguments('memcache-pick')
+def _(p):
+    p.add_argument('--servers', required=True, help="LOCATION: H:P,H:P (Django's form)")
+    p.add_argument('--keys-json', dest='keys', type=json_value, required=True, help='JSON list of cache keys')
+    p.set_defaults(extra_settings=lambda a: {'CACHES': {'default': {
+        'BACKEND': 'django.core.cache.backends.memcached.PyMemcacheCache', 'LOCATION': a.servers.split(',')}}})
+
+
+@command('memcache-pick')
+def cmd_memcache_pick(args):
+    """The server PyMemcacheCache's HashClient picks for each key (nothing is sent)."""
+    from django.core.cache import caches
+    hc = caches['default']._cache
+    picks = []
+    for key in args.keys:
+        server = hc._get_client(key).server
+        picks.append('%s:%s' % server if isinstance(server, tuple) else server)
+    return {'ok': True, 'picks': picks}
 
 
 # --------------------------------------------------------------------------

@@ -10,7 +10,8 @@
 // The suite checks session.Store's contract with the real store: create
 // with mustCreate and key collisions, loading missing, expired and arbitrary
 // data, save and overwrite, ErrNotFound for an update of a missing record,
-// delete, exists, clear expired, expiry precision (it sleeps about two
+// delete, exists, clear expired, a 60-day age (memcached reads an exptime
+// over 30 days as a date), expiry precision (it sleeps about two
 // seconds, in parallel with the other checks), large values, concurrent use
 // (run it with -race), and cancelled contexts. A store that also implements
 // session.ValueStore gets the same checks for its values methods.
@@ -200,6 +201,7 @@ func (s suite) checks(probe session.Store) []check {
 		{name: "keys are independent of each other", fn: s.independent},
 		{name: "a record expiring in 2s is there after 1s and gone after 2s", parallel: true, fn: s.precision},
 		{name: "large values round-trip", fn: s.large},
+		{name: "a record with a 60-day cookie age loads back and updates", fn: s.longAge},
 		{name: "concurrent use from many goroutines is safe", fn: s.concurrent},
 		{name: "a cancelled context makes every call fail and writes nothing", fn: s.cancelled},
 	}
@@ -463,6 +465,19 @@ func (s suite) precision(t *testing.T, st session.Store) {
 	if err := st.Save(bg, key, []byte("late"), s.now().Add(hour), false); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Save(mustCreate=false) after expiry = %v, want an error matching session.ErrNotFound", err)
 	}
+}
+
+// longAge saves a record that lives 60 days: memcached reads an exptime
+// above 30 days as an absolute Unix time, so a store that passes the age in
+// seconds would write a record that has already expired.
+func (s suite) longAge(t *testing.T, st session.Store) {
+	key := session.NewKey()
+	exp := s.now().Add(60 * 24 * time.Hour).Truncate(time.Second)
+	mustSave(t, st, key, []byte("sixty days"), exp, true)
+	s.wantLoaded(t, st, key, []byte("sixty days"), exp)
+	exp2 := exp.Add(24 * time.Hour)
+	mustSave(t, st, key, []byte("sixty-one days"), exp2, false)
+	s.wantLoaded(t, st, key, []byte("sixty-one days"), exp2)
 }
 
 func (s suite) large(t *testing.T, st session.Store) {
