@@ -1,0 +1,61 @@
+package memcache_test
+
+import (
+	"log"
+	"os"
+	"time"
+
+	"github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/pickle"
+	memcachestore "github.com/djsession/djsession/store/memcache"
+)
+
+// Sessions shared with a Django site whose settings are
+//
+//	CACHES = {"default": {
+//	    "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+//	    "LOCATION": ["10.0.0.1:11211", "10.0.0.2:11211"]}}
+//	SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+//
+// the same servers through Rendezvous (each key on the server pymemcache
+// picks), the pickle codec, and the site's SECRET_KEY.
+func Example() {
+	selector, err := memcachestore.NewRendezvous("10.0.0.1:11211", "10.0.0.2:11211")
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := memcache.NewFromSelector(selector)
+	client.Timeout = 200 * time.Millisecond // gomemcache takes no context: this bounds every call
+	client.MaxIdleConns = 64                // above the peak of concurrent requests
+	store, err := memcachestore.New(client, memcachestore.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sessions, err := session.New(store, session.Config{
+		SecretKey: []byte(os.Getenv("DJANGO_SECRET_KEY")),
+		Codec:     pickle.Codec{},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = sessions // http.ListenAndServe(":8000", sessions.Middleware(mux))
+}
+
+// Sessions for Go alone on one memcached: the JSON codec.
+func Example_goOnly() {
+	client := memcache.New("127.0.0.1:11211")
+	store, err := memcachestore.New(client, memcachestore.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sessions, err := session.New(store, session.Config{
+		SecretKey: []byte(os.Getenv("SECRET_KEY")),
+		Codec:     session.JSONCodec{},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = sessions
+}
