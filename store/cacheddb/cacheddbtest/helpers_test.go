@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -283,4 +284,11 @@ func newStore(t *testing.T, db session.Store, c cacheddb.Cache, opts cacheddb.Op
 	return st
 }
 
-func tempDB(t *testing.T) string { return filepath.Join(t.TempDir(), "sessions.sqlite3") }
+// tempDB is the path of a new SQLite file in a private directory.
+func tempDB(t *testing.T) string {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "sessions.sqlite3")
+}
