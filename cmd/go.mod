@@ -3,6 +3,7 @@ module github.com/djsession/djsession/cmd
 go 1.26.0
 
 require (
+	github.com/bradfitz/gomemcache v0.0.0-20260422231931-4d751bb6e37c
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/djsession/djsession v0.0.0-00010101000000-000000000000
@@ -16,6 +17,7 @@ require (
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/djsession/djsession/store/memcache v0.0.0-00010101000000-000000000000
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-sql-driver/mysql v1.10.1 // indirect
@@ -44,3 +46,5 @@ replace (
 	github.com/djsession/djsession/store/sqlstore/postgres => ../store/sqlstore/postgres
 	github.com/djsession/djsession/store/sqlstore/sqlite => ../store/sqlstore/sqlite
 )
+
+replace github.com/djsession/djsession/store/memcache => ../store/memcache

@@ -15,13 +15,20 @@
 //
 //	--addr host:port      where to listen (default 127.0.0.1:8000)
 //	--engine name         sqlite (default), memory, postgres, mysql, file, redis,
-//	                      cookie (Django's signed_cookies) or cookie-encrypted
+//	                      memcache, cached_db, cookie (Django's signed_cookies)
+//	                      or cookie-encrypted
 //	--dsn string          the database: a file for sqlite, a URL for postgres
 //	                      (postgres://user:pw@host:5432/db), a DSN for mysql
 //	                      (user:pw@tcp(host:3306)/db), the session directory
 //	                      for file (Django's SESSION_FILE_PATH), host:port or a
 //	                      redis:// URL for redis (default 127.0.0.1:6379;
-//	                      sessions pickled as Django's cache engine keeps them)
+//	                      sessions pickled as Django's cache engine keeps them),
+//	                      host:port[,host:port] for memcache (default
+//	                      127.0.0.1:11211, pickled too), and for cached_db
+//	                      the database as for sqlite, postgres or mysql
+//	--cache url           cached_db's cache: memcache://host:port[,host:port]
+//	                      or redis://host:port/db (default
+//	                      memcache://127.0.0.1:11211)
 //	--data-dir path       where the SQLite file and a generated secret key live
 //	--secret-key string   Django's SECRET_KEY (or set SECRET_KEY in the environment)
 //	--secure-cookies      mark cookies Secure (when served over HTTPS)
@@ -74,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	addr := fl.String("addr", "127.0.0.1:8000", "address to listen on")
 	engine := fl.String("engine", "sqlite", "session engine: "+strings.Join(engines, ", "))
 	dsn := fl.String("dsn", "", "database: SQLite file (default <data-dir>/sessions.sqlite3), PostgreSQL URL, MySQL DSN, the session directory for file (default <data-dir>/sessions), or Redis host:port or redis:// URL (default 127.0.0.1:6379)")
+	cache := fl.String("cache", "", "cached_db's cache: memcache://host:port[,host:port] or redis://host:port/db (default memcache://127.0.0.1:11211)")
 	dataDir := fl.String("data-dir", "sessiondemo-data", "folder for the SQLite file and a generated secret key")
 	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
 	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
@@ -92,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv, err := newServer(ctx, config{
 		Engine:        *engine,
 		DSN:           *dsn,
+		Cache:         *cache,
 		DataDir:       *dataDir,
 		SecretKey:     key,
 		SecureCookies: *secure,

@@ -34,21 +34,29 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Engines the demo can keep its sessions in.
-var engines = []string{"sqlite", "memory", "postgres", "mysql", "file", "redis", "cookie", "cookie-encrypted"}
+var engines = []string{"sqlite", "memory", "postgres", "mysql", "file", "redis", "memcache", "cached_db", "cookie", "cookie-encrypted"}
 
 // config is what newServer needs; main fills it from flags and the
 // environment, tests fill it directly.
 type config struct {
 	// Engine is "sqlite" (default), "memory", "postgres", "mysql", "file",
 	// "redis" (Django's cache engine on Redis, with the pickle codec),
+	// "memcache" (the same on memcached), "cached_db" (a database behind a
+	// cache: see Cache),
 	// "cookie" (Django's signed_cookies) or "cookie-encrypted".
 	Engine string
 	// DSN is the database to use: a file path for sqlite (default
 	// DataDir/sessions.sqlite3), a URL for postgres, a go-sql-driver DSN
 	// for mysql, the session directory for file (default DataDir/sessions),
-	// host:port or a redis:// URL for redis (default 127.0.0.1:6379).
-	// Unused by memory and the cookie engines.
+	// host:port or a redis:// URL for redis (default 127.0.0.1:6379),
+	// host:port[,host:port...] for memcache (default 127.0.0.1:11211), and
+	// for cached_db the database as for sqlite, postgres or mysql (told
+	// apart by its form). Unused by memory and the cookie engines.
 	DSN string
+	// Cache is cached_db's cache: memcache://host:port[,host:port...] (or
+	// host:port alone) or redis://host:port/db. Empty means
+	// memcache://127.0.0.1:11211.
+	Cache string
 	// DataDir holds the SQLite file and a generated secret key.
 	DataDir string
 	// SecretKey is Django's SECRET_KEY. Required.
@@ -126,7 +134,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 // for a store that needs it (the cookie engines).
 func (s *server) sessionConfig() session.Config {
 	var codec session.Codec
-	if s.cfg.Engine == "redis" {
+	if s.cfg.Engine == "redis" || s.cfg.Engine == "memcache" {
 		// As Django's cache engine stores it, so that a Django site with
 		// django-redis on the same Redis shares the sessions.
 		codec = pickle.Codec{}
@@ -189,6 +197,10 @@ func (s *server) openStore(ctx context.Context) (session.Store, error) {
 		return s.prepareSQL(ctx, st, err)
 	case "redis":
 		return s.openRedis(ctx)
+	case "memcache":
+		return s.openMemcache()
+	case "cached_db":
+		return s.openCachedDB(ctx)
 	case "file":
 		return s.openFileStore()
 	default:
