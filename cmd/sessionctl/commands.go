@@ -128,6 +128,13 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		fmt.Fprintln(stdout, "nothing to migrate: Redis keeps sessions as keys, with no table to create")
 		return exitOK
 	}
+	if isMemcache(o) {
+		fmt.Fprintln(stdout, "nothing to migrate: memcached keeps sessions as items, with no table to create")
+		return exitOK
+	}
+	if isCachedDB(o) { // the table is the database's
+		o.engine = cachedDBDatabase(o.dsn)
+	}
 	st, code := openStore(ctx, "migrate", o, true, stderr)
 	if st == nil {
 		return code
@@ -160,6 +167,13 @@ func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Wri
 		}
 		fmt.Fprintln(stdout, "nothing to do: Redis removes each session when its TTL runs out (Django's cache engine clears nothing either)")
 		return exitOK
+	}
+	if isMemcache(o) {
+		fmt.Fprintln(stdout, "nothing to do: memcached removes each session at its expiry (Django's cache engine clears nothing either)")
+		return exitOK
+	}
+	if isCachedDB(o) { // cached_db's clear_expired is the database's; the cache expires its own
+		o.engine = cachedDBDatabase(o.dsn)
 	}
 	st, code := openStore(ctx, "clearsessions", o, false, stderr)
 	if st == nil {
@@ -282,6 +296,24 @@ func runInspect(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		}
 		defer closeFn()
 		store, codec = st, c
+	} else if isMemcache(o) {
+		c, err := redisCodec(o)
+		if err != nil {
+			return usageError(stderr, "inspect", err.Error())
+		}
+		st, closeFn, code := openMemcache("inspect", o, stderr)
+		if st == nil {
+			return code
+		}
+		defer closeFn()
+		store, codec = st, c
+	} else if isCachedDB(o) {
+		st, closeFn, code := openCachedDB(ctx, "inspect", o, secret, fallbacks, stderr)
+		if st == nil {
+			return code
+		}
+		defer closeFn()
+		store = st
 	} else {
 		st, code := openStore(ctx, "inspect", o, false, stderr)
 		if st == nil {

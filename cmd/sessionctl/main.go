@@ -19,7 +19,8 @@
 // Database flags (migrate, clearsessions, inspect), which may also come
 // before the command:
 //
-//	--engine NAME   sqlite (default), postgres, mysql, file or redis; env SESSIONCTL_ENGINE;
+//	--engine NAME   sqlite (default), postgres, mysql, file, redis, memcache or
+//	                cached_db; env SESSIONCTL_ENGINE;
 //	                inspect also takes cookie (Django's signed_cookies) and
 //	                cookie-encrypted, and then decodes the cookie value KEY
 //	--dsn DSN       the database: a file for sqlite (default
@@ -37,6 +38,16 @@
 // Django's cache framework; json; django). Redis expires each session at
 // its TTL: clearsessions has nothing to do there, and says so; migrate has
 // no table to create.
+//
+// On --engine memcache (Django's cache engine on memcached), --dsn is
+// host:port[,host:port...] (Django's LOCATION; default 127.0.0.1:11211,
+// keys placed on the server pymemcache picks), and --key-prefix,
+// --cache-version and --codec mean what they mean for redis. On --engine
+// cached_db, --dsn is the database (a file for sqlite, a postgres:// URL,
+// a mysql DSN: the form tells them apart), --cache the cache
+// (memcache://host:port[,host:port...] or redis://host:port/db; default
+// memcache://127.0.0.1:11211); migrate and clearsessions work on the
+// database, inspect reads the cache first, then the database.
 //
 // Secret flags (inspect, sign, unsign, and clearsessions on the file engine,
 // which reads each file's expiry from its signed data):
@@ -118,6 +129,7 @@ type opts struct {
 	keyPrefix          string // redis: the Django cache's KEY_PREFIX
 	cacheVersion       int    // redis: the Django cache's VERSION
 	codec              string // redis: pickle (default), json or django
+	cache              string // cached_db: the cache (memcache://… or redis://…)
 	secretKey          string
 	secretKeyFlag      bool // --secret-key was given on the command line
 	secretKeyFile      string
@@ -237,8 +249,9 @@ Examples:
 
 // registerDB adds the database flags to fs, defaulting to what o holds.
 func registerDB(fs *flag.FlagSet, o *opts) {
-	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql, file or redis; cookie or cookie-encrypted for inspect (env SESSIONCTL_ENGINE)")
-	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, the session directory for file, host:port or a redis:// URL for redis (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+")")
+	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql, file, redis, memcache or cached_db; cookie or cookie-encrypted for inspect (env SESSIONCTL_ENGINE)")
+	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, the session directory for file, host:port or a redis:// URL for redis, host:port[,host:port] for memcache, the database (as sqlite, postgres or mysql) for cached_db (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+", memcache default "+defaultMemcacheAddr+")")
+	fs.StringVar(&o.cache, "cache", o.cache, "cached_db: the cache, memcache://host:port[,host:port] or redis://host:port/db (default memcache://"+defaultMemcacheAddr+")")
 	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
 	fs.StringVar(&o.keyPrefix, "key-prefix", o.keyPrefix, "redis: the `KEY_PREFIX` of the Django cache that holds the sessions (default empty)")
 	fs.IntVar(&o.cacheVersion, "cache-version", o.cacheVersion, "redis: the `VERSION` of that Django cache (default 1)")
@@ -357,13 +370,18 @@ Commands:
 %s  help [COMMAND]   print this text, or the usage of one command
 
 Database (migrate, clearsessions, inspect; flags before or after the command):
-  --engine NAME      sqlite (default), postgres, mysql, file or redis   env SESSIONCTL_ENGINE
+  --engine NAME      sqlite (default), postgres, mysql, file, redis,    env SESSIONCTL_ENGINE
+                     memcache or cached_db
                      (inspect also takes cookie or cookie-encrypted: the
                      KEY is then the cookie value, no database is opened)
   --dsn DSN          sqlite: a file (default %s)
                      postgres: postgres://user:pw@host:5432/db
                      mysql: user:pw@tcp(host:3306)/db
                      file: the session directory (SESSION_FILE_PATH) env SESSIONCTL_DSN
+                     memcache: host:port[,host:port] (default %s)
+                     cached_db: the database, as for sqlite, postgres or mysql
+  --cache URL        cached_db's cache: memcache://host:port[,host:port] or
+                     redis://host:port/db (default memcache://%s)
   --table NAME       session table (default django_session)    env SESSIONCTL_TABLE
 
 Secret (inspect, sign, unsign; clearsessions on the file engine):
@@ -393,7 +411,7 @@ func mainUsage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		list += fmt.Sprintf("  %-16s %s\n", c.name+" "+c.args, c.summary)
 	}
-	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath, demoSecretKeyFile)
+	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath, defaultMemcacheAddr, defaultMemcacheAddr, demoSecretKeyFile)
 }
 
 func commandUsage(w io.Writer, c *command) {
