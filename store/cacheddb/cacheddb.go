@@ -3,11 +3,15 @@
 // service and a Django site that share the database, the cache and
 // SECRET_KEY share their sessions.
 //
-// The database is any session.Store that keeps Django's signed form
-// (store/sqlstore on django_session, store/file…); the cache is anything
+// The database is a session.Store of records, the form Django's db engine
+// keeps: store/sqlstore on django_session, as Django's cached_db, which is
+// its db engine with a cache (a store that keeps decoded values, such as
+// store/memory, is refused). The cache is anything
 // that implements Cache, the small raw interface that store/redis
 // (redisstore.NewRawCache) and store/memcache (memcachestore.NewRawCache)
-// provide:
+// provide. With db a database store and cache one of those (the
+// Example_cachedDB functions of store/memcache and store/redis are this
+// code, compiled; here it is (not compiled):
 //
 //	store, err := cacheddb.New(db, cache, cacheddb.Options{
 //		DBCodec: session.NewDjangoCodec(secretKey, nil, nil), // what Django's db engine writes

@@ -9,7 +9,9 @@ import (
 
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/session/pickle"
+	"github.com/djsession/djsession/store/cacheddb"
 	memcachestore "github.com/djsession/djsession/store/memcache"
+	"github.com/djsession/djsession/store/sqlstore"
 )
 
 // Sessions shared with a Django site whose settings are
@@ -54,6 +56,32 @@ func Example_goOnly() {
 		SecretKey: []byte(os.Getenv("SECRET_KEY")),
 		Codec:     session.JSONCodec{},
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = sessions
+}
+
+// Django's cached_db engine on memcached: the django_session table
+// (store/sqlstore, opened with its driver's module) behind the memcached
+// RawCache. The client's Timeout is cacheddb's CacheTimeout,
+// since gomemcache takes no context.
+func Example_cachedDB() {
+	secretKey := []byte(os.Getenv("DJANGO_SECRET_KEY"))
+	var db *sqlstore.Store // sqlite.New, postgres.New or mysql.New: Django's django_session table
+	client := memcache.New("127.0.0.1:11211")
+	client.Timeout = cacheddb.DefaultCacheTimeout
+	cache, err := memcachestore.NewRawCache(client)
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := cacheddb.New(db, cache, cacheddb.Options{
+		DBCodec: session.NewDjangoCodec(secretKey, nil, nil), // what Django's db engine writes
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sessions, err := session.New(store, session.Config{SecretKey: secretKey})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,8 +7,7 @@
 //
 // The store takes a gomemcache client that you build. With gomemcache
 // imported as memcache and this package as memcachestore (Example is this
-// code, compiled and run; here, where memcache names this package, it is
-// not compiled):
+// code, compiled; here, where memcache names this package, it is (not compiled):
 //
 //	selector, err := memcachestore.NewRendezvous("127.0.0.1:11211", "127.0.0.1:11212")
 //	client := memcache.NewFromSelector(selector)
