@@ -109,6 +109,11 @@ func newGoSide(t *testing.T, st session.Store) goSide {
 		}
 	})
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
+		// A page that reads its session sees the store's errors.
+		if err := session.FromRequest(r).Load(r.Context()); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
 		io.WriteString(w, "user="+auth.UserID(r))
 	})
 	return goSide{m: m, h: m.Middleware(a.Middleware(mux))}
