@@ -1,6 +1,9 @@
 package cacheddb
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // CacheSkipped reports whether the breaker is open: the cache failed, and
 // requests go to the database alone until a probe finds it back.
@@ -29,8 +32,9 @@ func (s *Store) useCache(ctx context.Context) bool {
 	stale := s.stale
 	s.stale = map[string]struct{}{}
 	s.mu.Unlock()
+	flush := context.WithoutCancel(ctx) // these deletes are owed, whoever asks
 	for ck := range stale {
-		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		cctx, cancel := context.WithTimeout(flush, s.timeout)
 		err := s.cache.Delete(cctx, ck)
 		cancel()
 		if err != nil {
@@ -41,7 +45,7 @@ func (s *Store) useCache(ctx context.Context) bool {
 				}
 			}
 			s.mu.Unlock()
-			s.failed(ctx, err)
+			s.failed(flush, err)
 			return false
 		}
 		delete(stale, ck)
@@ -55,6 +59,14 @@ func (s *Store) answered(ctx context.Context) {
 		return
 	}
 	s.mu.Lock()
+	if len(s.stale) > 0 {
+		// Sessions changed while this probe ran: the next call flushes
+		// their entries before the breaker closes.
+		s.probing = false
+		s.until = time.Time{}
+		s.mu.Unlock()
+		return
+	}
 	wasOpen := s.open.Swap(false)
 	s.probing = false
 	lost := s.lost
@@ -71,6 +83,11 @@ func (s *Store) answered(ctx context.Context) {
 // went away) says nothing about the cache.
 func (s *Store) failed(ctx context.Context, err error) {
 	if ctx.Err() != nil {
+		// Not the cache's fault: a probe cut short leaves the breaker as it
+		// was, for the next request to probe.
+		s.mu.Lock()
+		s.probing = false
+		s.mu.Unlock()
 		return
 	}
 	s.mu.Lock()
@@ -86,8 +103,22 @@ func (s *Store) failed(ctx context.Context, err error) {
 
 // markStale remembers a cache key whose entry must be deleted before the
 // cache is trusted again.
+//
+// A call that skipped the cache may get here after the breaker closed: the
+// cache answers again, so it deletes the entry itself.
 func (s *Store) markStale(ctx context.Context, ck string) {
 	s.mu.Lock()
+	if !s.open.Load() {
+		s.mu.Unlock()
+		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		err := s.cache.Delete(cctx, ck)
+		cancel()
+		if err == nil {
+			return
+		}
+		s.failed(ctx, err)
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	if _, ok := s.stale[ck]; ok {
 		return

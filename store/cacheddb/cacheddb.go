@@ -239,6 +239,11 @@ func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, tim
 			s.failed(ctx, err)
 		case found:
 			s.answered(ctx)
+			if s.open.Load() {
+				// Still open: sessions changed while this probe ran, and
+				// this entry may be one of them. The database decides.
+				break
+			}
 			if vals, err := s.cacheCodec.Decode(data); err == nil {
 				return vals, time.Time{}, true, nil
 			}
