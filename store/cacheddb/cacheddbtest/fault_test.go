@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testservers"
+	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/store/cacheddb"
 )
 
@@ -149,5 +150,43 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProbeCutShortByItsRequest: the request that probes a frozen cache
+// goes away (the client hangs up) before the cache answers. That says
+// nothing about the cache, and must not leave the breaker waiting for a
+// probe that never ends: once the cache is back, a later request closes it.
+func TestProbeCutShortByItsRequest(t *testing.T) {
+	c := ownCaches(t)[1] // Redis: it honours the context's deadline
+	db, _ := sqliteDB(t, tempDB(t))
+	const retry = 200 * time.Millisecond
+	st := newStore(t, db, c.cache, cacheddb.Options{RetryAfter: retry, Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	key := session.NewKey()
+	must(t, st.SaveValues(ctx, key, map[string]any{"a": int64(1)}, time.Now().Add(time.Hour), true))
+	must(t, c.srv.Pause())
+	defer c.srv.Resume()
+	// Exists, not a load: a load would fill the cache and leave a stale
+	// entry for the probe to delete first.
+	if found, err := st.Exists(ctx, key); err != nil || !found {
+		t.Fatalf("Exists with the cache frozen = %v, %v; want the database's answer", found, err)
+	}
+	if !st.CacheSkipped() {
+		t.Fatal("the breaker did not open")
+	}
+	time.Sleep(retry + 20*time.Millisecond)
+	// The probe: its client hangs up while it waits for the cache.
+	short, cancel := context.WithCancel(ctx)
+	time.AfterFunc(20*time.Millisecond, cancel)
+	st.Exists(short, key)
+	cancel()
+	must(t, c.srv.Resume())
+	time.Sleep(retry + 20*time.Millisecond)
+	if _, _, found, err := st.LoadValues(ctx, key); err != nil || !found {
+		t.Fatalf("LoadValues after the cache is back = %v, %v", found, err)
+	}
+	if st.CacheSkipped() {
+		t.Error("the breaker is still open: the probe that was cut short blocked every later one")
 	}
 }
