@@ -119,3 +119,15 @@ func (s *server) openRawCache(ctx context.Context) (cacheddb.Cache, error) {
 	}
 	return nil, errors.New("sessiondemo: --cache takes memcache://host:port[,host:port] or redis://host:port/db")
 }
+
+// cacheEngineNote is the footer's note for the memcache and cached_db
+// engines ("" for the others).
+func cacheEngineNote(engine string) string {
+	switch engine {
+	case "memcache":
+		return "keeps each session in memcached, pickled under Django's cache key with pymemcache's flags, as Django's cache engine on PyMemcacheCache; memcached keeps nothing across a restart"
+	case "cached_db":
+		return "keeps each session as a row of Django's django_session table (Django's signed JSON format) and a pickled copy in the cache, as Django's cached_db engine; a cache that fails is skipped"
+	}
+	return ""
+}

@@ -27,8 +27,8 @@ func TestMemcacheEngine(t *testing.T) {
 	if err != nil || it.Flags != 1 || len(it.Value) < 2 || it.Value[0] != 0x80 {
 		t.Fatalf("the session's item = %v, %v; want a pickle with flags 1", it, err)
 	}
-	if r := d.do(c, "GET", "/private/", nil); r.status != 200 || !strings.Contains(r.body, "alice") {
-		t.Errorf("/private/ after the login: %d", r.status)
+	if r := d.do(c, "GET", "/private/", nil); r.status != 200 || !strings.Contains(r.body, "alice") || !strings.Contains(r.body, "PyMemcacheCache") {
+		t.Errorf("/private/ after the login: %d (and the footer names the engine)", r.status)
 	}
 	t.Run("a memcached that does not answer is an error at start", func(t *testing.T) {
 		_, err := newServer(t.Context(), config{Engine: "memcache", DSN: "127.0.0.1:1", SecretKey: []byte(testKey), Logger: quietLogger()})

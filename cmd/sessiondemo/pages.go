@@ -34,6 +34,9 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) {
 
 // storageNote says, for the footer, how the engine keeps the session data.
 func storageNote(engine string, st session.Store) string {
+	if note := cacheEngineNote(engine); note != "" {
+		return note
+	}
 	if _, ok := st.(session.ValueStore); ok {
 		note := "keeps the decoded values, not Django's signed format (as Django's cache engine, which pickles them)"
 		if engine == "memory" {
