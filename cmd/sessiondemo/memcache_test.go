@@ -68,6 +68,13 @@ func TestCachedDBEngine(t *testing.T) {
 			if r := d.do(c, "GET", "/private/", nil); r.status != 200 || !strings.Contains(r.body, "alice") {
 				t.Errorf("/private/ after the login: %d", r.status)
 			}
+			d.do(c, "POST", "/accounts/logout/", nil)
+			if r := d.do(c, "GET", "/private/", nil); r.status != 302 {
+				t.Errorf("/private/ after the logout: %d, want the redirect to the login", r.status)
+			}
+			if tc.has(":1:django.contrib.sessions.cached_db" + key) {
+				t.Error("the logout left the session in the cache")
+			}
 		})
 	}
 	t.Run("a cache that does not answer is no error: the database serves", func(t *testing.T) {
