@@ -76,6 +76,60 @@
 // unless Options.AllowContextTimeoutOff accepts the client's own timeouts as
 // the bound. Whatever the client, every call checks its context first: a
 // cancelled or expired context sends nothing.
+//
+// The middleware's save runs under session.Config.SaveTimeout, but its read
+// runs under the request's context, which usually has no deadline. So every
+// call also runs under Options.Timeout (DefaultTimeout, 5 s, the same as
+// session.DefaultSaveTimeout) when its context has no sooner deadline.
+// Without it, a read from a server that accepts connections and never
+// answers (a frozen process, a dead link) waits for ReadTimeout once per
+// attempt of go-redis: 10 s measured with go-redis's defaults, and 15 s
+// for 60 requests at once, more than the pool holds. With it, every
+// request ends at the soonest of its own deadline, SaveTimeout for the
+// save and Options.Timeout for the read, however many wait (TestFrozenServer
+// runs this on a redis-server under SIGSTOP). Without ContextTimeoutEnabled
+// neither deadline reaches the socket: a call ends at the first ReadTimeout
+// that runs out after its deadline (go-redis starts no new attempt past
+// it), so keep ReadTimeout short there.
+//
+// # Sentinel, Cluster and failures
+//
+// A redis.NewFailoverClient follows Sentinel's failovers: when the master
+// stops, calls fail (the middleware's ErrorHandler answers: 500 by
+// default) until the sentinels promote the replica and the client
+// reconnects, about 3 s with down-after-milliseconds at 1 s
+// (TestSentinel). A redis.ClusterClient sends each session to the master of
+// its key's slot; when a master stops, the calls for its slots fail until
+// its replica takes over (about 3 s with cluster-node-timeout at 1 s,
+// TestCluster), and the other slots are served throughout, provided the
+// nodes run with cluster-require-full-coverage no (with the default, yes,
+// the whole cluster refuses every slot while one is uncovered). go-redis's
+// ClusterClient reloads its slot map only on MOVED and ASK replies and
+// every ClusterStateReloadInterval (60 s by default; redis/go-redis#3979),
+// so after an error of the connection the store asks it to reload
+// (ClusterClient.ReloadState): without that the failed-over slots kept
+// going to the dead address for the whole interval.
+//
+// What a failure can lose is Redis's to decide, and the store adds no
+// WAIT: a save is acknowledged when the master has it in memory.
+//   - A master stopped cleanly (SIGTERM, SHUTDOWN) loses nothing: Redis 7
+//     waits for its replicas to catch up (shutdown-timeout, 10 s) and
+//     writes its append-only file before it exits, and a failover then
+//     promotes a replica that has every acknowledged write. The tests
+//     check exactly that.
+//   - A master that dies (SIGKILL, a crash, a power cut) loses what its
+//     replica had not received yet, since replication is asynchronous: a
+//     replica promoted then lacks those sessions (their users are logged
+//     out, or a logout comes back). On one server restarted from its
+//     append-only file, appendfsync everysec (the default) loses up to
+//     about a second of writes; appendfsync always loses none, at the cost
+//     of an fsync per write.
+//
+// A lost session is a logged-out user (or a logout undone), which is
+// why the window is acceptable for most sites. The store does not close
+// it: a WAIT pipelined after each save (WAIT counts the writes of its own
+// connection) would, at a round trip to the replica per save; that option
+// is not built.
 package redis
 
 import (
