@@ -84,7 +84,7 @@
 // Without it, a read from a server that accepts connections and never
 // answers (a frozen process, a dead link) waits for ReadTimeout once per
 // attempt of go-redis: 10 s measured with go-redis's defaults, and 15 s
-// for 60 requests at once, more than the pool holds. With it, every
+// for 60 requests at once. With it, every
 // request ends at the soonest of its own deadline, SaveTimeout for the
 // save and Options.Timeout for the read, however many wait (TestFrozenServer
 // runs this on a redis-server under SIGSTOP). Without ContextTimeoutEnabled
