@@ -28,7 +28,7 @@ type RedisCluster struct {
 }
 
 // RedisClusterOptions configures StartRedisCluster. The zero value is 3
-// masters with one replica each, a node timeout of 1 s, and an append-only
+// masters with one replica each, a node timeout of 2 s, and an append-only
 // file on every node.
 type RedisClusterOptions struct {
 	// Masters is the number of masters; zero means 3 (the fewest Redis
@@ -39,7 +39,8 @@ type RedisClusterOptions struct {
 	ReplicasPerMaster int
 	// NodeTimeout is cluster-node-timeout: how long a node is unreachable
 	// before the others mark it failed and its replica takes over. Zero
-	// means 1 s (Redis's default is 15 s, too long for a test).
+	// means 2 s (Redis's default is 15 s, too long for a test; less than
+	// 2 s risks a failover of a node that a loaded machine kept waiting).
 	NodeTimeout time.Duration
 	// Extra are more redis-server options for every node.
 	Extra []string
@@ -69,7 +70,7 @@ func StartRedisCluster(ctx context.Context, dir string, opts RedisClusterOptions
 	}
 	opts.ReplicasPerMaster = max(opts.ReplicasPerMaster, 0)
 	if opts.NodeTimeout == 0 {
-		opts.NodeTimeout = time.Second
+		opts.NodeTimeout = 2 * time.Second
 	}
 	c := &RedisCluster{Dir: dir}
 	if dir == "" {

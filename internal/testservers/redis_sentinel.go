@@ -33,15 +33,16 @@ type RedisSentinel struct {
 
 // RedisSentinelOptions configures StartRedisSentinel. The zero value is
 // one master, one replica and three sentinels (quorum 2) that call a
-// master down after 1 s without an answer.
+// master down after 2 s without an answer.
 type RedisSentinelOptions struct {
 	// Replicas is the number of replicas; zero means 1.
 	Replicas int
 	// Sentinels is the number of sentinels; zero means 3. The quorum is a
 	// majority of them.
 	Sentinels int
-	// DownAfter is down-after-milliseconds; zero means 1 s (Sentinel's
-	// default is 30 s).
+	// DownAfter is down-after-milliseconds; zero means 2 s (Sentinel's
+	// default is 30 s; less risks a failover of a master that a loaded
+	// machine kept waiting).
 	DownAfter time.Duration
 }
 
@@ -58,7 +59,7 @@ func StartRedisSentinel(ctx context.Context, dir string, opts RedisSentinelOptio
 		opts.Sentinels = 3
 	}
 	if opts.DownAfter == 0 {
-		opts.DownAfter = time.Second
+		opts.DownAfter = 2 * time.Second
 	}
 	r := &RedisSentinel{Dir: dir}
 	if dir == "" {

@@ -97,10 +97,10 @@
 // A redis.NewFailoverClient follows Sentinel's failovers: when the master
 // stops, calls fail (the middleware's ErrorHandler answers: 500 by
 // default) until the sentinels promote the replica and the client
-// reconnects, about 3 s with down-after-milliseconds at 1 s
+// reconnects, about 4 s with down-after-milliseconds at 2 s
 // (TestSentinel). A redis.ClusterClient sends each session to the master of
 // its key's slot; when a master stops, the calls for its slots fail until
-// its replica takes over (about 3 s with cluster-node-timeout at 1 s,
+// its replica takes over (about 5 s with cluster-node-timeout at 2 s,
 // TestCluster), and the other slots are served throughout, provided the
 // nodes run with cluster-require-full-coverage no (with the default, yes,
 // the whole cluster refuses every slot while one is uncovered). go-redis's
@@ -109,6 +109,12 @@
 // so after an error of the connection the store asks it to reload
 // (ClusterClient.ReloadState): without that the failed-over slots kept
 // going to the dead address for the whole interval.
+//
+// When the one server (or a Sentinel master) is down for longer, go-redis's
+// pool, after PoolSize failed dials, fails every call at once and probes
+// the server once a second: requests fail fast during the outage, and
+// succeed again within about a second of the server's return
+// (TestOutage).
 //
 // What a failure can lose is Redis's to decide, and the store adds no
 // WAIT: a save is acknowledged when the master has it in memory.
