@@ -123,12 +123,19 @@
 //     writes its append-only file before it exits, and a failover then
 //     promotes a replica that has every acknowledged write. The tests
 //     check exactly that.
-//   - A master that dies (SIGKILL, a crash, a power cut) loses what its
-//     replica had not received yet, since replication is asynchronous: a
-//     replica promoted then lacks those sessions (their users are logged
-//     out, or a logout comes back). On one server restarted from its
-//     append-only file, appendfsync everysec (the default) loses up to
-//     about a second of writes; appendfsync always loses none, at the cost
+//   - A master that dies (SIGKILL, a crash, a power cut) with replicas
+//     loses what its replica had not received yet, since replication is
+//     asynchronous: the replica promoted then lacks those sessions (their
+//     users are logged out, or a logout is undone).
+//   - One server restarted from its append-only file: Redis writes each
+//     command to the file before it answers, so a killed process (SIGKILL,
+//     the OOM killer) loses nothing it acknowledged; TestCrash kills one in
+//     the middle of a load and finds every session. The exception, with
+//     appendfsync everysec (the default), is a disk so slow that an fsync
+//     is still running: Redis then holds writes back (and answers) for up
+//     to 2 s, and a kill loses those. A power cut or a kernel crash loses
+//     what was not fsynced: up to about a second of writes with everysec
+//     (two when the fsync lags), none with appendfsync always, at the cost
 //     of an fsync per write.
 //
 // A lost session is a logged-out user (or a logout undone), which is
