@@ -277,7 +277,7 @@ func (a *attrs) append(b []byte) []byte {
 	}
 	if a.lifetime {
 		b = append(b, "; expires="...)
-		b = time.Unix(a.expires, 0).UTC().AppendFormat(b, http.TimeFormat)
+		b = appendHTTPDate(b, a.expires)
 	}
 	if a.httpOnly {
 		b = append(b, "; HttpOnly"...)

@@ -94,7 +94,7 @@ func (t *Template) line(value string, lifetime bool, maxAge int64, now time.Time
 	b = append(b, t.domain...)
 	if lifetime {
 		b = append(b, "; expires="...)
-		b = time.Unix(now.Unix()+maxAge, 0).UTC().AppendFormat(b, http.TimeFormat)
+		b = appendHTTPDate(b, now.Unix()+maxAge)
 	}
 	if t.httpOnly {
 		b = append(b, "; HttpOnly"...)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/djsession/djsession/internal/pyjson"
 )
@@ -103,6 +102,12 @@ func (JSONCodec) Encode(values map[string]any) ([]byte, error) {
 	return js, nil
 }
 
+// encodeMeasured is Encode that also returns the length of the JSON text.
+func (c JSONCodec) encodeMeasured(values map[string]any) ([]byte, int, error) {
+	js, err := c.Encode(values)
+	return js, len(js), err
+}
+
 // Decode returns the JSON object in data. A pickle or Django's signed form
 // is an error matching ErrCodecMismatch; anything else that is not a JSON
 // object is an error matching ErrCorrupt.
@@ -115,31 +120,4 @@ func (JSONCodec) Decode(data []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return m, nil
-}
-
-// normalizeInPlace puts every value of m in its JSON form, the value a load
-// from any other store would give back: strings, bool, nil, int64 and
-// float64 stay as they are (nothing to copy: they are immutable), other
-// values are replaced by pyjson.Normalize's copy.
-func normalizeInPlace(m map[string]any) error {
-	for k, v := range m {
-		if !utf8.ValidString(k) {
-			return pyjson.ErrInvalidUTF8
-		}
-		switch x := v.(type) {
-		case nil, bool, int64, float64:
-			continue
-		case string:
-			if !utf8.ValidString(x) {
-				return pyjson.ErrInvalidUTF8
-			}
-			continue
-		}
-		n, err := pyjson.Normalize(v)
-		if err != nil {
-			return err
-		}
-		m[k] = n
-	}
-	return nil
 }

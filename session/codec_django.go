@@ -42,15 +42,21 @@ func NewDjangoCodec(secretKey []byte, fallbackKeys [][]byte, now func() time.Tim
 // tried: it cannot save anything on typical session data that short);
 // Django reads either form.
 func (c *DjangoCodec) Encode(values map[string]any) ([]byte, error) {
+	out, _, err := c.encodeMeasured(values)
+	return out, err
+}
+
+// encodeMeasured is Encode that also returns the length of the JSON text.
+func (c *DjangoCodec) encodeMeasured(values map[string]any) ([]byte, int, error) {
 	js := getJSONBuf()
 	defer putJSONBuf(js)
 	var err error
 	*js, err = pyjson.AppendMarshal((*js)[:0], values)
 	if err != nil {
-		return nil, fmt.Errorf("session: encoding the session data: %w", err)
+		return nil, 0, fmt.Errorf("session: encoding the session data: %w", err)
 	}
 	out := make([]byte, 0, c.signer.SignedPayloadLen(len(*js)))
-	return c.signer.AppendSignPayload(out, *js, true), nil
+	return c.signer.AppendSignPayload(out, *js, true), len(*js), nil
 }
 
 // Decode checks the signature of data and returns the object it holds. A

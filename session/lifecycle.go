@@ -71,12 +71,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 // session copies the map before its next write.
 func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, mustCreate bool) error {
 	if dk := s.m.dkstore; dk != nil {
-		if !s.data.shared {
-			if err := normalizeInPlace(s.data.m); err != nil {
-				return encodingError(s.data.m, err)
-			}
-		}
-		if err := s.m.checkSize(s.data.m); err != nil {
+		if _, err := s.m.normalizeAndCheck(&s.data); err != nil {
 			return err
 		}
 		k, err := dk.SaveKey(ctx, s.data.m, date)
@@ -88,26 +83,24 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 		return nil
 	}
 	if vs := s.m.vstore; vs != nil {
-		if !s.data.shared {
-			if err := normalizeInPlace(s.data.m); err != nil {
-				return encodingError(s.data.m, err)
-			}
-		}
-		if err := s.m.checkSize(s.data.m); err != nil {
+		size, err := s.m.normalizeAndCheck(&s.data)
+		if err != nil {
 			return err
 		}
-		if err := vs.SaveValues(ctx, key, s.data.m, date, mustCreate); err != nil {
+		if svs := s.m.svstore; svs != nil {
+			err = svs.SaveSizedValues(ctx, key, s.data.m, size, date, mustCreate)
+		} else {
+			err = vs.SaveValues(ctx, key, s.data.m, date, mustCreate)
+		}
+		if err != nil {
 			return err
 		}
 		s.data.handedOver()
 		return nil
 	}
-	if err := s.m.checkSize(s.data.m); err != nil {
-		return err
-	}
-	data, err := s.m.codec.Encode(s.data.m)
+	data, err := s.m.encodeChecked(s.data.m)
 	if err != nil {
-		return encodingError(s.data.m, err)
+		return err
 	}
 	return s.m.store.Save(ctx, key, data, date, mustCreate)
 }

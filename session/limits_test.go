@@ -209,3 +209,42 @@ func TestAStoresOwnSizeLimitApplies(t *testing.T) {
 		}
 	}
 }
+
+// TestTheSizeLimitCountsFloatsAtTheirLongestOnEveryPath pins what the one
+// measuring pass of a save must keep: Config.MaxSize counts a float as the
+// longest text it can have (24 bytes), whichever path the save takes (a
+// ValueStore's, or the codec's for a byte store, which checks the limit
+// from the encoder's output when that proves the session small enough).
+func TestTheSizeLimitCountsFloatsAtTheirLongestOnEveryPath(t *testing.T) {
+	floats := make([]any, 20) // "0.0" each: 79 bytes of JSON, 20*24+21 measured
+	for i := range floats {
+		floats[i] = 0.0
+	}
+	measured, _ := session.SizeOf(map[string]any{"f": floats})
+	tests := []struct {
+		name    string
+		maxSize int
+		wantErr bool
+	}{
+		{"measured size over the limit, exact JSON under it", measured - 1, true},
+		{"measured size at the limit", measured, false},
+		{"limit far above both", 1 << 16, false},
+	}
+	forEachStore(t, func(t *testing.T, kind string) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f := newFixture(t, kind, session.Config{MaxSize: tt.maxSize})
+				s, _ := f.m.Open(context.Background(), "")
+				s.Set("f", floats)
+				err := s.Save(context.Background())
+				var size *session.SizeError
+				switch {
+				case tt.wantErr && (!errors.As(err, &size) || size.Size != measured):
+					t.Errorf("Save = %v, want a SizeError of %d bytes", err, measured)
+				case !tt.wantErr && err != nil:
+					t.Errorf("Save = %v, want it saved", err)
+				}
+			})
+		}
+	})
+}

@@ -16,8 +16,9 @@ import (
 // It is safe for concurrent use; make one per application with New.
 type Manager struct {
 	store   Store
-	vstore  ValueStore     // store, when it keeps decoded values
-	dkstore DataKeyedStore // store, when its keys are made from the data
+	vstore  ValueStore      // store, when it keeps decoded values
+	svstore SizedValueStore // vstore, when it takes the size the Manager measured
+	dkstore DataKeyedStore  // store, when its keys are made from the data
 	codec   Codec
 	cfg     Config
 	now     func() time.Time
@@ -59,6 +60,7 @@ func New(store Store, cfg Config) (*Manager, error) {
 	}
 	if vs, ok := store.(ValueStore); ok {
 		m.vstore = vs
+		m.svstore, _ = store.(SizedValueStore)
 	}
 	if dk, ok := store.(DataKeyedStore); ok {
 		m.dkstore = dk

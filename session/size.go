@@ -90,10 +90,106 @@ func (m *Manager) checkSize(data map[string]any) error {
 	if err != nil {
 		return encodingError(data, err)
 	}
+	return m.checkMeasured(data, n)
+}
+
+// checkMeasured is checkSize for data whose size is already known.
+func (m *Manager) checkMeasured(data map[string]any, n int) error {
 	if n > m.maxSize {
 		return NewSizeError(data, n, m.maxSize, m.maxSizeWhat)
 	}
 	return nil
+}
+
+// normalizeAndCheck puts the values of v that are not yet in their JSON
+// form into it (a store's snapshot already is), measures them in the same
+// walk, and checks the size: the one pass over the session that a save to
+// a ValueStore makes. It returns the size, as SizeOf measures it.
+func (m *Manager) normalizeAndCheck(v *values) (int, error) {
+	var n int
+	var err error
+	if v.shared {
+		n, err = jsonLen(v.m, 0)
+	} else {
+		n, err = measureInPlace(v.m)
+	}
+	if err != nil {
+		return 0, encodingError(v.m, err)
+	}
+	return n, m.checkMeasured(v.m, n)
+}
+
+// measureInPlace puts every value of m in its JSON form, the value a load
+// from any other store would give back (strings, bool, nil, int64 and
+// float64 stay as they are; other values are converted, lists and maps
+// copied), and returns SizeOf(m), in one walk.
+func measureInPlace(m map[string]any) (int, error) {
+	n := 2
+	if len(m) > 1 {
+		n += len(m) - 1 // commas
+	}
+	for k, v := range m {
+		kn, err := stringLen(k) // also refuses a key that is not UTF-8
+		if err != nil {
+			return 0, err
+		}
+		switch v.(type) {
+		case nil, bool, int64, float64, string:
+		default:
+			if v, err = pyjson.Normalize(v); err != nil {
+				return 0, err
+			}
+			m[k] = v
+		}
+		vn, err := jsonLen(v, 1)
+		if err != nil {
+			return 0, err
+		}
+		n += kn + 1 + vn
+	}
+	return n, nil
+}
+
+// measuringCodec is a Codec of this package that reports, with the encoded
+// data, the exact length of the session's JSON text.
+type measuringCodec interface {
+	encodeMeasured(values map[string]any) (data []byte, jsonLen int, err error)
+}
+
+// maxFloatStretch bounds how much larger than the exact JSON text the size
+// that Config.MaxSize measures can be: a float counts as the longest repr
+// (24 bytes) and its shortest text is 3 ("0.0"); every other value counts
+// its exact length.
+const maxFloatStretch = 8
+
+// encodeChecked encodes data with the Manager's codec after checking its
+// size. With a codec of this package, the size check is done from the
+// encoder's output when that proves the session is within the limit
+// (exact length times maxFloatStretch at most the limit), so that the
+// common small session is walked once, by the encoder; otherwise the
+// session is measured as always, and the result is the same.
+func (m *Manager) encodeChecked(data map[string]any) ([]byte, error) {
+	if mc, ok := m.codec.(measuringCodec); ok {
+		out, n, err := mc.encodeMeasured(data)
+		if err != nil {
+			return nil, encodingError(data, err)
+		}
+		if n <= m.maxSize/maxFloatStretch {
+			return out, nil
+		}
+		if err := m.checkSize(data); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if err := m.checkSize(data); err != nil {
+		return nil, err
+	}
+	out, err := m.codec.Encode(data)
+	if err != nil {
+		return nil, encodingError(data, err)
+	}
+	return out, nil
 }
 
 // jsonLen returns the length of v's JSON as Python's json.dumps writes it

@@ -133,6 +133,18 @@ type ValueStore interface {
 	SaveValues(ctx context.Context, key string, values map[string]any, expiry time.Time, mustCreate bool) error
 }
 
+// SizedValueStore is a ValueStore that accounts for the size of what it
+// keeps (the memory store's byte budget). The Manager measures every
+// session it saves, for Config.MaxSize, and hands the figure to
+// SaveSizedValues, so that the store need not walk the values again.
+type SizedValueStore interface {
+	ValueStore
+
+	// SaveSizedValues is SaveValues with the values' size, as SizeOf
+	// measures it.
+	SaveSizedValues(ctx context.Context, key string, values map[string]any, size int, expiry time.Time, mustCreate bool) error
+}
+
 // DataKeyedStore is a ValueStore whose keys are made from the data itself:
 // Django's signed_cookies engine, where the cookie carries the whole signed
 // session and there is no record elsewhere. The Manager then takes its keys

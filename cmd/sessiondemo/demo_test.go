@@ -189,3 +189,22 @@ func TestPasswordChange(t *testing.T) {
 		t.Errorf("the password page opens without a login (%d)", r.status)
 	}
 }
+
+func TestCycleKeySaysWhatItDoesOnEachEngine(t *testing.T) {
+	tests := []struct{ engine, want string }{
+		{"memory", "the old key no longer exists in the store"},
+		{"cookie", "a copy of the old cookie stays valid until it expires"},
+		{"cookie-encrypted", "a copy of the old cookie stays valid until it expires"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.engine, func(t *testing.T) {
+			d := newDemo(t, config{Engine: tt.engine})
+			c := d.client()
+			d.do(c, "POST", "/session/", url.Values{"action": {"set"}, "key": {"k"}, "value": {"v"}})
+			d.do(c, "POST", "/session/", url.Values{"action": {"cycle"}})
+			if body := d.do(c, "GET", "/session/", nil).body; !strings.Contains(body, tt.want) {
+				t.Errorf("after CycleKey on %s the page lacks %q", tt.engine, tt.want)
+			}
+		})
+	}
+}

@@ -282,8 +282,10 @@ var sessionActionMessage = map[string]string{
 	"delete": "Key deleted.",
 	"expiry": "Expiry changed.",
 	"cycle":  "Same data, new session key: the old key no longer exists in the store.",
-	"clear":  "Every key was removed (Clear): the session keeps its key, and you are signed out of the pages that read the session.",
-	"flush":  "Session flushed: its record and its cookie were deleted, and you are signed out. This message and the visit counter live in a new session.",
+	"cycle-cookie": "Same data, new signature: on a cookie engine the session key is the signed data itself, " +
+		"so there is no record to delete and a copy of the old cookie stays valid until it expires.",
+	"clear": "Every key was removed (Clear): the session keeps its key, and you are signed out of the pages that read the session.",
+	"flush": "Session flushed: its record and its cookie were deleted, and you are signed out. This message and the visit counter live in a new session.",
 	"toolarge": "That value was not saved: the session would be too large for this engine " +
 		"(a cookie engine keeps at most 4096 bytes of Set-Cookie line).",
 }
@@ -361,6 +363,9 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := message{Level: levelSuccess, Text: sessionActionMessage[action]}
+	if action == "cycle" && s.cookieEngine() {
+		m.Text = sessionActionMessage["cycle-cookie"]
+	}
 	switch {
 	case invalid:
 		m = message{Level: levelError, Text: "That request could not be understood: nothing changed."}

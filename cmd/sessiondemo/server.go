@@ -389,3 +389,8 @@ func (s *server) username(r *http.Request) string {
 	}
 	return ""
 }
+
+// cookieEngine reports whether the sessions live in the cookie itself.
+func (s *server) cookieEngine() bool {
+	return s.cfg.Engine == "cookie" || s.cfg.Engine == "cookie-encrypted"
+}

@@ -37,7 +37,8 @@ var ErrNotRunning = errors.New("testservers: server is not running")
 // need. Close stops it for good and removes the files it created.
 // The methods are safe for concurrent use.
 type Server struct {
-	// Kind names the server: "postgres", "mariadb", "redis" or "memcached".
+	// Kind names the server: "postgres", "mariadb", "redis", "redis-sentinel"
+	// or "memcached".
 	Kind string
 	// Addr is host:port of the TCP listener, for example 127.0.0.1:41234.
 	Addr string

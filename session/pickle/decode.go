@@ -603,11 +603,9 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			g := lookupGlobal(module, name)
-			if g == 0 {
-				return nil, refused("the global %s (GLOBAL): only datetime.datetime and its UTC zones are read", quoteName(module, name))
+			if err := d.pushGlobal(module, name, "GLOBAL"); err != nil {
+				return nil, err
 			}
-			d.push(g)
 		case opStackGlobal:
 			nv, err := d.pop()
 			if err != nil {
@@ -621,11 +619,9 @@ func (d *decoder) run() (any, error) {
 			if !mv.str || !nv.str {
 				return nil, corrupt(d.pos-1, "STACK_GLOBAL of %s and %s", describe(mv.value()), describe(nv.value()))
 			}
-			g := lookupGlobal(module, name)
-			if g == 0 {
-				return nil, refused("the global %s (STACK_GLOBAL): only datetime.datetime and its UTC zones are read", quoteName(module, name))
+			if err := d.pushGlobal(module, name, "STACK_GLOBAL"); err != nil {
+				return nil, err
 			}
-			d.push(g)
 		case opReduce:
 			args, err := d.pop()
 			if err != nil {
@@ -962,11 +958,7 @@ func (d *decoder) copyValue(v any, depth int) (any, error) {
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			d.budget--
-			if d.budget < 0 {
-				return nil, refused("shared references expand to more values than the input can hold")
-			}
-			c, err := d.copyValue(e, depth+1)
+			c, err := d.copyElem(e, depth)
 			if err != nil {
 				return nil, err
 			}
@@ -979,11 +971,7 @@ func (d *decoder) copyValue(v any, depth int) (any, error) {
 		}
 		out := make([]any, len(x))
 		for i, e := range x {
-			d.budget--
-			if d.budget < 0 {
-				return nil, refused("shared references expand to more values than the input can hold")
-			}
-			c, err := d.copyValue(e, depth+1)
+			c, err := d.copyElem(e, depth)
 			if err != nil {
 				return nil, err
 			}
@@ -992,4 +980,25 @@ func (d *decoder) copyValue(v any, depth int) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// copyElem copies one element of a container at depth, counting it
+// against the decoder's budget.
+func (d *decoder) copyElem(e any, depth int) (any, error) {
+	d.budget--
+	if d.budget < 0 {
+		return nil, refused("shared references expand to more values than the input can hold")
+	}
+	return d.copyValue(e, depth+1)
+}
+
+// pushGlobal pushes the one kind of global this package reads (see
+// lookupGlobal), and refuses every other name, saying which opcode asked.
+func (d *decoder) pushGlobal(module, name, op string) error {
+	g := lookupGlobal(module, name)
+	if g == 0 {
+		return refused("the global %s (%s): only datetime.datetime and its UTC zones are read", quoteName(module, name), op)
+	}
+	d.push(g)
+	return nil
 }

@@ -87,3 +87,31 @@ func TestByteBudgetCullsLeastRecentlyUsedAndRefusesARecordLargerThanIt(t *testin
 		t.Errorf("%d bytes counted after the deletes", st.Bytes())
 	}
 }
+
+// TestTheManagersMeasuredSizeIsTheStoresAccount checks that a save through
+// the Manager (SaveSizedValues, with the size the Manager measured) counts
+// the bytes that SaveValues, measuring for itself, counts.
+func TestTheManagersMeasuredSizeIsTheStoresAccount(t *testing.T) {
+	values := map[string]any{"user": "émile", "cart": []any{"a", "b"}, "n": int64(7), "f": 1.5, "ok": true, "none": nil}
+	direct := memory.New(memory.Options{})
+	if err := direct.SaveValues(context.Background(), "k", values, time.Now().Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	viaManager := memory.New(memory.Options{})
+	m, err := session.New(viaManager, session.Config{SecretKey: []byte("measured-size-test-secret-key-32b!!")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.Open(context.Background(), "")
+	for k, v := range values {
+		s.Set(k, v)
+	}
+	if err := s.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The keys differ in length: compare what each store counts beyond its key.
+	want := direct.Bytes() - len("k")
+	if got := viaManager.Bytes() - len(s.Key()); got != want {
+		t.Errorf("a Manager save counts %d bytes, SaveValues %d", got, want)
+	}
+}

@@ -133,7 +133,7 @@ type entry struct {
 	next    *entry
 }
 
-var _ session.ValueStore = (*Store)(nil)
+var _ session.SizedValueStore = (*Store)(nil)
 
 // New returns an empty Store.
 func New(opts Options) *Store {
@@ -283,6 +283,19 @@ func (s *Store) SaveValues(ctx context.Context, key string, values map[string]an
 	}
 	n, _ := session.SizeOf(values) // values the session package saves always measure
 	return s.put(key, "", false, values, n, expiry, mustCreate)
+}
+
+// SaveSizedValues is SaveValues for values whose size (session.SizeOf) the
+// caller has measured: the Manager's saves, which measure every session for
+// Config.MaxSize, so that the store does not walk it a second time.
+func (s *Store) SaveSizedValues(ctx context.Context, key string, values map[string]any, size int, expiry time.Time, mustCreate bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if values == nil {
+		values, size = map[string]any{}, 2
+	}
+	return s.put(key, "", false, values, size, expiry, mustCreate)
 }
 
 func (s *Store) put(key, data string, hasData bool, values map[string]any, jlen int, expiry time.Time, mustCreate bool) error {

@@ -4,6 +4,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -55,6 +56,34 @@ func Example_django() {
 	sessions, err := session.New(store, session.Config{
 		SecretKey: []byte(os.Getenv("DJANGO_SECRET_KEY")),
 		Codec:     pickle.Codec{},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = sessions
+}
+
+// Sessions on a Sentinel deployment, with the bounds of a site that
+// would rather answer an error in a second than wait: the store bounds
+// every call (the middleware's read has only the request's context),
+// the session package bounds the save, and go-redis gives up on a dead
+// master sooner than its defaults would.
+func Example_sentinel() {
+	client := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName:            "mymaster",
+		SentinelAddrs:         []string{"sentinel-1:26379", "sentinel-2:26379", "sentinel-3:26379"},
+		ContextTimeoutEnabled: true,
+		MaxRetries:            1,
+	})
+	defer client.Close()
+	store, err := redisstore.New(client, redisstore.Options{Timeout: time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sessions, err := session.New(store, session.Config{
+		SecretKey:   []byte(os.Getenv("SECRET_KEY")),
+		Codec:       session.JSONCodec{},
+		SaveTimeout: time.Second,
 	})
 	if err != nil {
 		log.Fatal(err)

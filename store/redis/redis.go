@@ -76,6 +76,73 @@
 // unless Options.AllowContextTimeoutOff accepts the client's own timeouts as
 // the bound. Whatever the client, every call checks its context first: a
 // cancelled or expired context sends nothing.
+//
+// The middleware's save runs under session.Config.SaveTimeout, but its read
+// runs under the request's context, which usually has no deadline. So every
+// call also runs under Options.Timeout (DefaultTimeout, 5 s, the same as
+// session.DefaultSaveTimeout) when its context has no sooner deadline.
+// Without it, a read from a server that accepts connections and never
+// answers (a frozen process, a dead link) waits for ReadTimeout once per
+// attempt of go-redis: 10 s measured with go-redis's defaults, and 15 s
+// for 60 requests at once. With it, every
+// request ends at the soonest of its own deadline, SaveTimeout for the
+// save and Options.Timeout for the read, however many wait (TestFrozenServer
+// runs this on a redis-server under SIGSTOP). Without ContextTimeoutEnabled
+// neither deadline reaches the socket: a call ends at the first ReadTimeout
+// that runs out after its deadline (go-redis starts no new attempt past
+// it), so keep ReadTimeout short there.
+//
+// # Sentinel, Cluster and failures
+//
+// A redis.NewFailoverClient follows Sentinel's failovers: when the master
+// stops, calls fail (the middleware's ErrorHandler answers: 500 by
+// default) until the sentinels promote the replica and the client
+// reconnects, about 4 s with down-after-milliseconds at 2 s
+// (TestSentinel). A redis.ClusterClient sends each session to the master of
+// its key's slot; when a master stops, the calls for its slots fail until
+// its replica takes over (about 5 s with cluster-node-timeout at 2 s,
+// TestCluster), and the other slots are served throughout, provided the
+// nodes run with cluster-require-full-coverage no (with the default, yes,
+// the whole cluster refuses every slot while one is uncovered). go-redis's
+// ClusterClient reloads its slot map only on MOVED and ASK replies and
+// every ClusterStateReloadInterval (60 s by default; redis/go-redis#3979),
+// so after an error of the connection the store asks it to reload
+// (ClusterClient.ReloadState): without that the failed-over slots kept
+// going to the dead address for the whole interval.
+//
+// When the one server (or a Sentinel master) is down for longer, go-redis's
+// pool, after PoolSize failed dials, fails every call at once and probes
+// the server once a second: requests fail fast during the outage, and
+// succeed again within about a second of the server's return
+// (TestOutage).
+//
+// What a failure can lose is Redis's to decide, and the store adds no
+// WAIT: a save is acknowledged when the master has it in memory.
+//   - A master stopped cleanly (SIGTERM, SHUTDOWN) loses nothing: Redis 7
+//     waits for its replicas to catch up (shutdown-timeout, 10 s) and
+//     writes its append-only file before it exits, and a failover then
+//     promotes a replica that has every acknowledged write. The tests
+//     check exactly that.
+//   - A master that dies (SIGKILL, a crash, a power cut) with replicas
+//     loses what its replica had not received yet, since replication is
+//     asynchronous: the replica promoted then lacks those sessions (their
+//     users are logged out, or a logout is undone).
+//   - One server restarted from its append-only file: Redis writes each
+//     command to the file before it answers, so a killed process (SIGKILL,
+//     the OOM killer) loses nothing it acknowledged; TestCrash kills one in
+//     the middle of a load and finds every session. The exception, with
+//     appendfsync everysec (the default), is a disk so slow that an fsync
+//     is still running: Redis then holds writes back (and answers) for up
+//     to 2 s, and a kill loses those. A power cut or a kernel crash loses
+//     what was not fsynced: up to about a second of writes with everysec
+//     (two when the fsync lags), none with appendfsync always, at the cost
+//     of an fsync per write.
+//
+// A lost session is a logged-out user (or a logout undone), which is
+// why the window is acceptable for most sites. The store does not close
+// it: a WAIT pipelined after each save (WAIT counts the writes of its own
+// connection) would, at a round trip to the replica per save; that option
+// is not built.
 package redis
 
 import (
@@ -109,12 +176,27 @@ type Options struct {
 	// time, as storetest's LoadHasNoExpiry allows, and one command less.
 	LoadExpiry bool
 
+	// Timeout bounds each call of the store (Load, Save, Delete, Exists)
+	// whose context has no sooner deadline. A request's context usually
+	// has none, and the session middleware loads with it: without a bound
+	// of the store's own, a read from a server that accepts and never
+	// answers (frozen, or stuck behind a dead link) would wait for the
+	// client's ReadTimeout on every attempt go-redis makes. The middleware's
+	// save has session.Config.SaveTimeout as its deadline already. Zero
+	// means DefaultTimeout; a negative value means no bound but the
+	// context's. It reaches the socket only with ContextTimeoutEnabled.
+	Timeout time.Duration
+
 	// AllowContextTimeoutOff accepts a client built without
 	// ContextTimeoutEnabled: a command then waits for the client's
 	// ReadTimeout and WriteTimeout rather than the context's deadline. Keep
 	// those below session.Config.SaveTimeout.
 	AllowContextTimeoutOff bool
 }
+
+// DefaultTimeout is Options.Timeout's default: session.DefaultSaveTimeout,
+// so that with the defaults a request's read is bounded as its save is.
+const DefaultTimeout = session.DefaultSaveTimeout
 
 // ErrConfig is matched by the errors of New.
 var ErrConfig = errors.New("redis store: invalid configuration")
@@ -124,8 +206,10 @@ var ErrConfig = errors.New("redis store: invalid configuration")
 // safe for concurrent use.
 type Store struct {
 	client     goredis.UniversalClient
-	prefix     string // "KEY_PREFIX:VERSION:django.contrib.sessions.cache"
+	cluster    *goredis.ClusterClient // client, when it is one
+	prefix     string                 // "KEY_PREFIX:VERSION:django.contrib.sessions.cache"
 	loadExpiry bool
+	timeout    time.Duration // <= 0: none
 }
 
 var (
@@ -147,15 +231,21 @@ func New(client goredis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Version == 0 {
 		opts.Version = 1
 	}
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
 	if enabled, known := contextTimeoutEnabled(client); known && !enabled && !opts.AllowContextTimeoutOff {
 		return nil, fmt.Errorf("%w: the client was built without ContextTimeoutEnabled, so go-redis would ignore "+
 			"the deadlines of the request and of session.Config.SaveTimeout: set ContextTimeoutEnabled: true in its "+
 			"options, or Options.AllowContextTimeoutOff to rely on its ReadTimeout and WriteTimeout", ErrConfig)
 	}
+	cluster, _ := client.(*goredis.ClusterClient)
 	return &Store{
 		client:     client,
+		cluster:    cluster,
 		prefix:     opts.KeyPrefix + ":" + strconv.Itoa(opts.Version) + ":" + EnginePrefix,
 		loadExpiry: opts.LoadExpiry,
+		timeout:    opts.Timeout,
 	}, nil
 }
 
@@ -173,6 +263,37 @@ func contextTimeoutEnabled(c goredis.UniversalClient) (enabled, known bool) {
 	return false, false
 }
 
+// noCancel is the cancel function of a context that bound did not wrap.
+var noCancel context.CancelFunc = func() {}
+
+// bound returns ctx with the deadline of Options.Timeout when ctx has no
+// sooner one.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return ctx, noCancel
+	}
+	d := time.Now().Add(s.timeout)
+	if dl, ok := ctx.Deadline(); ok && !dl.After(d) {
+		return ctx, noCancel
+	}
+	return context.WithDeadline(ctx, d)
+}
+
+// fail wraps the error of a command. After an error of the connection (a
+// refused dial, a timeout), not a reply of the server, it also asks a
+// cluster client to reload its slot map: go-redis's ClusterClient reloads
+// it on MOVED and ASK replies and every ClusterStateReloadInterval (60 s),
+// not when a master stops answering (redis/go-redis#3979), so the slots of
+// a master that failed over to its replica would go to the dead address
+// for up to a minute. ReloadState is asynchronous and coalesces calls.
+func (s *Store) fail(op string, err error) error {
+	var reply goredis.Error
+	if s.cluster != nil && !errors.Is(err, context.Canceled) && !errors.As(err, &reply) {
+		s.cluster.ReloadState(context.Background())
+	}
+	return fmt.Errorf("redis store: %s: %w", op, err)
+}
+
 // Key returns the Redis key of a session key: Django's cache key for it.
 func (s *Store) Key(sessionKey string) string {
 	return s.prefix + sessionKey
@@ -186,6 +307,8 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, 
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	k := s.Key(key)
 	if !s.loadExpiry {
 		data, err := s.client.Get(ctx, k).Bytes()
@@ -193,7 +316,7 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, 
 		case errors.Is(err, goredis.Nil):
 			return nil, time.Time{}, false, nil
 		case err != nil:
-			return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+			return nil, time.Time{}, false, s.fail("load", err)
 		}
 		return data, time.Time{}, true, nil
 	}
@@ -201,18 +324,18 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, time.Time, bool, 
 	get := pipe.Get(ctx, k)
 	ttl := pipe.PTTL(ctx, k)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+		return nil, time.Time{}, false, s.fail("load", err)
 	}
 	data, err := get.Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+		return nil, time.Time{}, false, s.fail("load", err)
 	}
 	d, err := ttl.Result()
 	if err != nil {
-		return nil, time.Time{}, false, fmt.Errorf("redis store: load: %w", err)
+		return nil, time.Time{}, false, s.fail("load", err)
 	}
 	switch {
 	case d == -2: // gone between GET and PTTL: expired or deleted just now
@@ -231,6 +354,8 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redis store: save: %w", err)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	mode := "xx"
 	if mustCreate {
 		mode = "nx"
@@ -245,7 +370,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 	case errors.Is(err, goredis.Nil):
 		return fmt.Errorf("redis store: save: %w", session.ErrNotFound)
 	case err != nil:
-		return fmt.Errorf("redis store: save: %w", err)
+		return s.fail("save", err)
 	}
 	return nil
 }
@@ -255,8 +380,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redis store: delete: %w", err)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := s.client.Del(ctx, s.Key(key)).Err(); err != nil {
-		return fmt.Errorf("redis store: delete: %w", err)
+		return s.fail("delete", err)
 	}
 	return nil
 }
@@ -266,9 +393,11 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("redis store: exists: %w", err)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	n, err := s.client.Exists(ctx, s.Key(key)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redis store: exists: %w", err)
+		return false, s.fail("exists", err)
 	}
 	return n > 0, nil
 }

@@ -6,12 +6,12 @@ package postgres_test
 import (
 	"database/sql"
 	"os"
-	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/djsession/djsession/internal/testservers"
+	"github.com/djsession/djsession/store/sqlstore/internal/sqltest"
 )
 
 // TestSharedServersAnswer checks that the PostgreSQL that the full test
@@ -19,28 +19,8 @@ import (
 // uses.
 func TestSharedServersAnswer(t *testing.T) {
 	t.Run("PostgreSQL answers a query in the djsession database through pgx", func(t *testing.T) {
-		dsn := testservers.Require(t, testservers.EnvPostgresDSN)
-		db, name, version := queryDB(t, "pgx", dsn, "SELECT current_database(), version()")
-		defer db.Close()
-		if name != testservers.Database || !strings.Contains(version, "PostgreSQL") {
-			t.Fatalf("got database %q, version %q; want %q on PostgreSQL", name, version, testservers.Database)
-		}
+		sqltest.RunSharedServerAnswers(t, "pgx", testservers.EnvPostgresDSN, "SELECT current_database(), version()", "PostgreSQL")
 	})
-}
-
-// queryDB opens dsn with driver and scans two strings from query.
-func queryDB(t *testing.T, driver, dsn, query string) (*sql.DB, string, string) {
-	t.Helper()
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a, b string
-	if err := db.QueryRowContext(t.Context(), query).Scan(&a, &b); err != nil {
-		db.Close()
-		t.Fatalf("%s: %v", query, err)
-	}
-	return db, a, b
 }
 
 // TestDedicatedPostgresKeepsDataAcrossStopAndCrash starts a PostgreSQL of

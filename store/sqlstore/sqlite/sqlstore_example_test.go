@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/djsession/djsession/store/sqlstore"
@@ -16,13 +14,11 @@ import (
 // the module that brings the SQLite driver, so that the core module needs
 // no driver.
 
-// A sqlstore.Store on Django's table in a SQLite file: create the table
-// once, then save and load sessions.
+// A sqlstore.Store on Django's table (here in an in-memory SQLite
+// database; Example opens a file): create the table once, then save and
+// load sessions.
 func Example_sqlstore() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-
-	db, err := sqlite.Open(filepath.Join(dir, "sessions.db"))
+	db, err := sqlite.Open(":memory:")
 	if err != nil {
 		log.Fatal(err)
 	}
