@@ -41,7 +41,9 @@
 // ":1:django.contrib.sessions.cache" + key with Django's defaults
 // (Options.KeyPrefix, Options.Version). memcached refuses keys over 250
 // bytes and keys with spaces or control characters: New checks the prefix,
-// and every call checks the whole key (an error matching ErrBadKey).
+// and every call checks the whole key (an error matching ErrBadKey). It
+// keeps items up to 1 MiB by default (-I): Save refuses a larger record
+// with ErrTooLarge before sending it (Options.MaxItemSize).
 //
 // The item's exptime is what Django's get_backend_timeout makes of the
 // session's age: whole seconds (rounded up here, so a record never expires
@@ -121,7 +123,24 @@ type Options struct {
 	// Logger receives one line each time the servers stop answering Load
 	// and one when they answer again. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// MaxItemSize is the largest item the servers keep (memcached's -I).
+	// Zero means memcached's default, 1 MiB. A record that would not fit
+	// (with its key and memcached's per-item overhead) is refused by Save
+	// with an error matching ErrTooLarge, and nothing is written.
+	MaxItemSize int
 }
+
+// DefaultMaxItemSize is memcached's default item size limit (-I 1m).
+const DefaultMaxItemSize = 1 << 20
+
+// itemOverhead is what memcached keeps beside each item's key and value
+// (its header, CAS and suffix), rounded up.
+const itemOverhead = 64
+
+// ErrTooLarge is matched by the error of a Save whose record is over
+// Options.MaxItemSize.
+var ErrTooLarge = errors.New("memcache store: the record is too large for a memcached item")
 
 // ErrConfig is matched by the errors of New.
 var ErrConfig = errors.New("memcache store: invalid configuration")
@@ -139,6 +158,7 @@ type Store struct {
 	prefix  string // "KEY_PREFIX:VERSION:django.contrib.sessions.cache"
 	report  bool
 	logger  *slog.Logger
+	maxItem int
 	failing atomic.Bool // the last Load could not reach its server
 	now     func() time.Time
 }
@@ -164,6 +184,12 @@ func New(client *gomemcache.Client, opts Options) (*Store, error) {
 	if opts.Version == 0 {
 		opts.Version = 1
 	}
+	if opts.MaxItemSize < 0 {
+		return nil, fmt.Errorf("%w: MaxItemSize %d is negative", ErrConfig, opts.MaxItemSize)
+	}
+	if opts.MaxItemSize == 0 {
+		opts.MaxItemSize = DefaultMaxItemSize
+	}
 	if client.Timeout < 0 || client.Timeout > session.DefaultSaveTimeout {
 		return nil, fmt.Errorf("%w: the client's Timeout %v bounds every call (gomemcache takes no context): "+
 			"keep it between 0 (gomemcache's 500ms) and %v", ErrConfig, client.Timeout, session.DefaultSaveTimeout)
@@ -177,7 +203,8 @@ func New(client *gomemcache.Client, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Store{client: client, prefix: prefix, report: opts.ReportLoadErrors, logger: logger, now: time.Now}, nil
+	return &Store{client: client, prefix: prefix, report: opts.ReportLoadErrors, logger: logger,
+		maxItem: opts.MaxItemSize, now: time.Now}, nil
 }
 
 // CacheKey is Django's default KEY_FUNCTION: "prefix:version:key".
@@ -264,6 +291,10 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, expiry time.T
 	k, err := s.key(key)
 	if err != nil {
 		return fmt.Errorf("memcache store: save: %w", err)
+	}
+	if n := len(k) + len(data) + itemOverhead; n > s.maxItem {
+		return fmt.Errorf("%w: %d bytes with its key, over the limit of %d (Options.MaxItemSize, memcached's -I)",
+			ErrTooLarge, n, s.maxItem)
 	}
 	it := &gomemcache.Item{Key: k, Value: data, Flags: EncodeFlags(data), Expiration: Exptime(expiry, s.now())}
 	if mustCreate {

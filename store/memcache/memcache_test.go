@@ -260,3 +260,26 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestTooLargeIsAClearError: a record over memcached's item limit is
+// refused before it is sent (memcached would answer SERVER_ERROR), and the
+// session it would have replaced is still there.
+func TestTooLargeIsAClearError(t *testing.T) {
+	c := newClient(t, sharedAddr(t))
+	s := newStore(t, c, memcachestore.Options{})
+	key := session.NewKey()
+	if err := s.Save(t.Context(), key, []byte("small"), time.Now().Add(time.Hour), true); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 1<<20)
+	if err := s.Save(t.Context(), key, big, time.Now().Add(time.Hour), false); !errors.Is(err, memcachestore.ErrTooLarge) {
+		t.Fatalf("Save of 1 MiB = %v, want ErrTooLarge", err)
+	}
+	if data, _, found, err := s.Load(t.Context(), key); err != nil || !found || string(data) != "small" {
+		t.Errorf("after the refused save: %q, %v, %v; want the record unchanged", data, found, err)
+	}
+	limited := newStore(t, c, memcachestore.Options{MaxItemSize: 4096})
+	if err := limited.Save(t.Context(), session.NewKey(), make([]byte, 4096), time.Now().Add(time.Hour), true); !errors.Is(err, memcachestore.ErrTooLarge) {
+		t.Errorf("Save over MaxItemSize 4096 = %v, want ErrTooLarge", err)
+	}
+}

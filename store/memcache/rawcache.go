@@ -60,13 +60,19 @@ func (c *RawCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return v, true, nil
 }
 
-// Set stores value (set) for ttl, converted to memcached's exptime.
+// Set stores value (set) for ttl, converted to memcached's exptime. A
+// value too large for a memcached item (DefaultMaxItemSize) is not sent:
+// the key is deleted instead, as Django's memcached backend does when a
+// set fails, so that no older copy stays; the database has the session.
 func (c *RawCache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memcache cache: set: %w", err)
 	}
 	if err := CheckKey(key); err != nil {
 		return fmt.Errorf("memcache cache: set: %w", err)
+	}
+	if len(key)+len(value)+itemOverhead > DefaultMaxItemSize {
+		return c.Delete(ctx, key)
 	}
 	now := c.now()
 	it := &gomemcache.Item{Key: key, Value: value, Flags: EncodeFlags(value), Expiration: Exptime(now.Add(ttl), now)}
