@@ -283,3 +283,25 @@ func TestTooLargeIsAClearError(t *testing.T) {
 		t.Errorf("Save over MaxItemSize 4096 = %v, want ErrTooLarge", err)
 	}
 }
+
+// TestRawCacheDropsWhatCannotFit: cacheddb's cache on memcached, asked to
+// keep a copy too large for an item, removes the older copy instead (the
+// database has the session) and reports no failure that would open the
+// breaker.
+func TestRawCacheDropsWhatCannotFit(t *testing.T) {
+	c := newClient(t, sharedAddr(t))
+	rc, err := memcachestore.NewRawCache(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := uniquePrefix(t) + "k"
+	if err := rc.Set(t.Context(), key, []byte("old copy"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Set(t.Context(), key, make([]byte, 1<<20), time.Hour); err != nil {
+		t.Fatalf("Set of 1 MiB = %v, want nil (the key dropped)", err)
+	}
+	if _, found, err := rc.Get(t.Context(), key); err != nil || found {
+		t.Errorf("after the oversized Set: found %v, %v; want the old copy gone", found, err)
+	}
+}
