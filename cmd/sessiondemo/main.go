@@ -25,6 +25,10 @@
 //	--data-dir path       where the SQLite file and a generated secret key live
 //	--secret-key string   Django's SECRET_KEY (or set SECRET_KEY in the environment)
 //	--secure-cookies      mark cookies Secure (when served over HTTPS)
+//	--django-users dsn    log in the users of a Django site instead of the
+//	                      built-in accounts: its database (a postgres:// URL
+//	                      or an existing SQLite file) with Django's auth_user
+//	                      table, which the Django site's migrate creates
 //
 // Without a secret key it generates one with crypto/rand into the data
 // folder on first start, says so, and reuses it afterwards. It creates the
@@ -77,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dataDir := fl.String("data-dir", "sessiondemo-data", "folder for the SQLite file and a generated secret key")
 	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
 	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
+	djangoUsers := fl.String("django-users", "", "log in the users of a Django site: its database (a postgres:// URL or a SQLite file) with Django's auth_user table")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SecretKey:     key,
 		SecureCookies: *secure,
 		Logger:        logger,
+		DjangoUsers:   *djangoUsers,
 	})
 	if err != nil {
 		return err

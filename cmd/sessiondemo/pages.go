@@ -62,7 +62,7 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
-	u := s.users.authenticate(username, r.PostFormValue("password"))
+	u := s.users.authenticate(r.Context(), username, r.PostFormValue("password"))
 	if u == nil {
 		s.log.InfoContext(r.Context(), "login failed", "username", username)
 		s.render(w, r, http.StatusOK, "login", page{D: loginData{
@@ -140,7 +140,7 @@ func (s *server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	old, new1, new2 := r.PostFormValue("old_password"), r.PostFormValue("new_password1"), r.PostFormValue("new_password2")
 	switch {
-	case s.users.authenticate(u.Username, old) == nil:
+	case s.users.authenticate(r.Context(), u.Username, old) == nil:
 		fail("Your old password was entered incorrectly. Please enter it again.")
 		return
 	case new1 != new2:
@@ -153,7 +153,7 @@ func (s *server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 		fail("The new password is the old one.")
 		return
 	}
-	changed, err := s.users.changePassword(u.PK, new1)
+	changed, err := s.users.changePassword(r.Context(), u.PK, new1)
 	if err == nil {
 		err = s.auth.UpdateSessionAuthHash(w, r, changed)
 	}
@@ -301,7 +301,7 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 		raw := r.PostFormValue("value")
 		var v any = raw
 		if r.PostFormValue("json") == "1" {
-			if parsed, perr := pyjson.Unmarshal([]byte(raw)); perr == nil {
+			if parsed, perr := pyjson.UnmarshalText(raw); perr == nil {
 				v = parsed
 			}
 		}

@@ -57,6 +57,10 @@ type config struct {
 	SecureCookies bool
 	// Logger receives the request log and errors. Nil means slog.Default().
 	Logger *slog.Logger
+	// DjangoUsers, when set, is a Django site's database (a postgres://
+	// URL or a SQLite file) whose auth_user table replaces the built-in
+	// accounts (djangousers.go).
+	DjangoUsers string
 }
 
 // server is the demo site: an http.Handler plus the resources to release.
@@ -90,6 +94,13 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	s := &server{cfg: cfg, log: cfg.Logger, users: newUserDB(), playgroundKey: make([]byte, 32)}
 	if _, err := rand.Read(s.playgroundKey); err != nil {
 		return nil, fmt.Errorf("sessiondemo: the playground key: %w", err)
+	}
+	s.users.log = cfg.Logger
+	if cfg.DjangoUsers != "" {
+		if err := s.openDjangoUsers(ctx, cfg.DjangoUsers); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	store, err := s.openStore(ctx)
 	if err != nil {
@@ -238,6 +249,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /private/", s.auth.LoginRequired(http.HandlerFunc(s.private)))
 	mux.Handle("GET /members/", s.auth.CookieLoginRequired(http.HandlerFunc(s.members)))
 	mux.Handle("GET /api/me", s.auth.LoginRequired(http.HandlerFunc(s.apiMe)))
+	mux.HandleFunc("GET /api/session", s.apiSession)
 	mux.HandleFunc("GET /session/", s.sessionPage)
 	mux.HandleFunc("POST /session/", s.sessionAction)
 	mux.HandleFunc("GET /cookies/", s.cookiesPage)
