@@ -521,7 +521,6 @@ func testSideExpiry(t *testing.T, p *pair) {
 	}
 }
 
-
 // checkExpiryCookie checks the session cookie a saving response sets:
 // Max-Age maxAge, or none (a browser-session cookie) for 0.
 func checkExpiryCookie(t *testing.T, side string, r reply, maxAge int) {
