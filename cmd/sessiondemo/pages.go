@@ -29,11 +29,17 @@ const loginCookie = "is_login"
 type credential struct{ Username, Password string }
 
 func (s *server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", page{Here: "home", D: map[string]any{"Users": s.users.credentials()}})
+	s.render(w, r, http.StatusOK, "home", page{Here: "home", D: map[string]any{"Users": s.users.credentials(), "DjangoUsers": s.users.django != nil}})
 }
 
 // storageNote says, for the footer, how the engine keeps the session data.
 func storageNote(engine string, st session.Store) string {
+	switch engine {
+	case "cookie":
+		return "keeps the whole session in the signed sessionid cookie, in Django's signed_cookies format, which a Django site with the same SECRET_KEY reads"
+	case "cookie-encrypted":
+		return "keeps the whole session in the sessionid cookie, encrypted (AES-256-GCM): only this Go service reads it"
+	}
 	if _, ok := st.(session.ValueStore); ok {
 		note := "keeps the decoded values, not Django's signed format (as Django's cache engine, which pickles them)"
 		if engine == "memory" {
@@ -88,7 +94,11 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(r.Context(), "logout", "error", err)
 	}
 	// The flush ended the session; this message starts a new one.
-	addMessage(r, message{Level: levelSuccess, Text: "You have been logged out: the session was flushed (its record is gone from the store, so a copy of the old cookie opens nothing) and the signed is_login cookie was deleted."})
+	text := "You have been logged out: the session was flushed (its record is gone from the store, so a copy of the old cookie opens nothing) and the signed is_login cookie was deleted."
+	if strings.HasPrefix(s.cfg.Engine, "cookie") {
+		text = "You have been logged out: this browser's session cookie was replaced and the signed is_login cookie was deleted. The session lived in the cookie, so a copy of the old cookie still logs in until it expires, here and on a Django site with the same SECRET_KEY (see SECURITY.md)."
+	}
+	addMessage(r, message{Level: levelSuccess, Text: text})
 	s.auth.RedirectAfterLogin(w, r, "/")
 }
 
