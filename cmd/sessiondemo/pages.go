@@ -36,7 +36,7 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) {
 func storageNote(engine string, st session.Store) string {
 	switch engine {
 	case "cookie":
-		return "keeps the whole session in the signed sessionid cookie, in Django's signed_cookies format, which a Django site with the same SECRET_KEY reads"
+		return "keeps the whole session in the signed session cookie, in Django's signed_cookies format, which a Django site with the same SECRET_KEY reads"
 	case "cookie-encrypted":
 		return "keeps the whole session in the sessionid cookie, encrypted (AES-256-GCM): only this Go service reads it"
 	}
