@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/cookie"
 	"github.com/djsession/djsession/signing"
@@ -76,6 +77,44 @@ func TestSideBySideSignedCookies(t *testing.T) {
 			if res.StatusCode != 200 || string(body) != tc.want {
 				t.Errorf("salt %q: Django reads %d %s; want %s", tc.salt, res.StatusCode, body, tc.want)
 			}
+		}
+	})
+	t.Run("a value beyond Latin-1, set by Go, read by Django", func(t *testing.T) {
+		// Django can read it but cannot send it: its response header would
+		// not encode on a WSGI server (see docs/compatibility.md).
+		rec := httptest.NewRecorder()
+		if err := cookie.SetSigned(rec, "theme", "🎉 日本", []byte(testKey), "prefs", cookie.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		raw := rawCookie(t, rec.Header(), "theme")
+		req, err := http.NewRequest("GET", site.base+"/signed/get/?name=theme&salt=prefs", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Cookie", "theme="+raw)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if want := `{"ok": true, "value": "\ud83c\udf89 \u65e5\u672c"}`; string(body) != want {
+			t.Errorf("Django reads %s from %s; want %s", body, raw, want)
+		}
+	})
+	t.Run("Django cannot send a value beyond Latin-1", func(t *testing.T) {
+		// Django's server fails while writing the headers and may leave the
+		// connection hanging: a short timeout.
+		c := &http.Client{Timeout: 2 * time.Second}
+		res, err := c.Get(site.base + "/signed/set/?" + url.Values{"name": {"theme"}, "value": {"🎉"}, "salt": {"prefs"}}.Encode())
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 && res.Header.Get("Set-Cookie") != "" {
+				t.Errorf("Django set the cookie: %v (docs/compatibility.md says it cannot)", res.Header.Values("Set-Cookie"))
+			}
+			t.Logf("Django answers %d", res.StatusCode)
+		} else {
+			t.Logf("Django's server fails: %v", err)
 		}
 	})
 }

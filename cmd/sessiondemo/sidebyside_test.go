@@ -270,6 +270,7 @@ const sharedValues = `{
 	"nested": {"list": [1, "two", {"three": 3.5}], "empty_list": [], "empty": {}},
 	"big": 9007199254740993,
 	"negative_big": -9223372036854775808,
+	"huge": 1180591620717411303424,
 	"float": 0.1,
 	"whole_float": 1.0,
 	"tiny": 1e-300,
