@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,17 @@ func manage(t *testing.T, env []string, args ...string) string {
 	if err != nil {
 		t.Fatalf("manage.py %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	if args[0] == "migrate" {
+		for _, kv := range env {
+			// A SQLite file holds live session keys: private, as the Go
+			// side warns otherwise (Django creates it with the umask's mode).
+			if path, ok := strings.CutPrefix(kv, "DJSITE_DATABASE="); ok && !strings.Contains(path, "://") {
+				if err := os.Chmod(path, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 	return string(out)
 }
 
@@ -66,15 +78,6 @@ func manage(t *testing.T, env []string, args ...string) string {
 func startDjangoSite(t *testing.T, env []string, users ...string) *djangoSite {
 	t.Helper()
 	manage(t, env, "migrate", "--verbosity", "0")
-	for _, kv := range env {
-		// A SQLite file holds live session keys: private, as the Go side
-		// warns otherwise (Django creates it with the umask's mode).
-		if path, ok := strings.CutPrefix(kv, "DJSITE_DATABASE="); ok && !strings.Contains(path, "://") {
-			if err := os.Chmod(path, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	if len(users) > 0 {
 		manage(t, env, append([]string{"demouser"}, users...)...)
 	}
@@ -116,10 +119,16 @@ func startDjangoSite(t *testing.T, env []string, users ...string) *djangoSite {
 	}
 }
 
+// testIterations is the PBKDF2 count of the side-by-side tests' password
+// hashes on both sides (Django's DJSITE_PBKDF2_ITERATIONS, the demo's
+// DjangoIterations): Django 3.2's 260000 costs a second per login under
+// the race detector.
+const testIterations = 2000
+
 // djangoEnv is the environment of the Django site for a test: the shared
 // secret key and the DJSITE_* settings given.
 func djangoEnv(settings map[string]string) []string {
-	env := []string{"DJSITE_SECRET_KEY=" + testKey, "PYTHONDONTWRITEBYTECODE=1"}
+	env := []string{"DJSITE_SECRET_KEY=" + testKey, "PYTHONDONTWRITEBYTECODE=1", "DJSITE_PBKDF2_ITERATIONS=" + strconv.Itoa(testIterations)}
 	for k, v := range settings {
 		env = append(env, k+"="+v)
 	}

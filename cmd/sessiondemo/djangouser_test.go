@@ -38,7 +38,7 @@ func TestDjangoUserTable(t *testing.T) {
 			}
 			t.Cleanup(func() { db.Close() })
 			ctx := context.Background()
-			users, err := djangouser.New(db, djangouser.Options{Placeholders: tc.place})
+			users, err := djangouser.New(db, djangouser.Options{Placeholders: tc.place, Iterations: testIterations})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestDjangoUserTable(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if hashers.MustUpdate(u.Password, hashers.Django32Iterations) {
+				if hashers.MustUpdate(u.Password, testIterations) {
 					t.Errorf("the hash was not upgraded: %s", u.Password)
 				}
 				b := newBrowser(t)

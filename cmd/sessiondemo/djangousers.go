@@ -21,8 +21,8 @@ import (
 // The table is Django's: its migrate creates it, the demo never does.
 func (s *server) openDjangoUsers(ctx context.Context, dsn string) error {
 	var db *sql.DB
-	// Iterations 0: Django 3.2's count, what the Django site writes.
-	var opts djangouser.Options
+	// Iterations 0 is Django 3.2's count.
+	opts := djangouser.Options{Iterations: s.cfg.DjangoIterations}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		var err error
 		if db, err = postgres.Open(dsn); err != nil {

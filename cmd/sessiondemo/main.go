@@ -29,6 +29,8 @@
 //	                      built-in accounts: its database (a postgres:// URL
 //	                      or an existing SQLite file) with Django's auth_user
 //	                      table, which the Django site's migrate creates
+//	--django-iterations n the PBKDF2 count of the Django site's password
+//	                      hasher (default 260000, Django 3.2's)
 //
 // Without a secret key it generates one with crypto/rand into the data
 // folder on first start, says so, and reuses it afterwards. It creates the
@@ -82,6 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
 	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
 	djangoUsers := fl.String("django-users", "", "log in the users of a Django site: its database (a postgres:// URL or a SQLite file) with Django's auth_user table")
+	djangoIterations := fl.Int("django-iterations", 0, "with --django-users: the PBKDF2 iteration count of the Django site's password hasher (default: Django 3.2's 260000)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -95,13 +98,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	srv, err := newServer(ctx, config{
-		Engine:        *engine,
-		DSN:           *dsn,
-		DataDir:       *dataDir,
-		SecretKey:     key,
-		SecureCookies: *secure,
-		Logger:        logger,
-		DjangoUsers:   *djangoUsers,
+		Engine:           *engine,
+		DSN:              *dsn,
+		DataDir:          *dataDir,
+		SecretKey:        key,
+		SecureCookies:    *secure,
+		Logger:           logger,
+		DjangoUsers:      *djangoUsers,
+		DjangoIterations: *djangoIterations,
 	})
 	if err != nil {
 		return err

@@ -61,6 +61,10 @@ type config struct {
 	// URL or a SQLite file) whose auth_user table replaces the built-in
 	// accounts (djangousers.go).
 	DjangoUsers string
+	// DjangoIterations is the PBKDF2 count of the password hashes written
+	// to DjangoUsers: the Django site's (its PBKDF2PasswordHasher.iterations).
+	// Zero means Django 3.2's 260000.
+	DjangoIterations int
 }
 
 // server is the demo site: an http.Handler plus the resources to release.

@@ -45,6 +45,7 @@ func startPair(t *testing.T, eng sideEngine) *pair {
 	t.Helper()
 	settings, cfg, expiry := eng.setup(t)
 	site := startDjangoSite(t, djangoEnv(settings), sideUsers...)
+	cfg.DjangoIterations = testIterations
 	cfg.SecretKey = []byte(testKey)
 	cfg.DataDir = t.TempDir()
 	cfg.Logger = quietLogger()

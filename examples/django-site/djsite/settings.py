@@ -12,6 +12,8 @@ DJSITE_CACHE          the cache of the cache and cached_db engines:
                       memcache://host:port (PyMemcacheCache).
 DJSITE_SESSION_DIR    SESSION_FILE_PATH of the file engine.
 DJSITE_DEBUG          "1" for DEBUG = True.
+DJSITE_PBKDF2_ITERATIONS  the PBKDF2 count of new password hashes (default
+                      Django 3.2's 260000; the tests lower it).
 
 Both sites must be reached on the same host name (cookies are per host,
 not per port): ALLOWED_HOSTS is 127.0.0.1 and localhost.
@@ -127,6 +129,9 @@ SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
 USE_TZ = True
 TIME_ZONE = "UTC"
 USE_I18N = False
+
+# pbkdf2_sha256, Django's default, with the count of DJSITE_PBKDF2_ITERATIONS.
+PASSWORD_HASHERS = ["djsite.hashers.PBKDF2SHA256"]
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
