@@ -138,6 +138,10 @@ cd "$ROOT"
 
 echo "side-by-side: building the Go demo"
 "$GO" build -o bin/sessiondemo ./cmd/sessiondemo
+if ! bin/sessiondemo --help 2>&1 | grep -q -- "session engine: .*\b$go_engine\b"; then
+	echo "side-by-side: the Go demo has no --engine $go_engine yet (ENGINE=$ENGINE is planned: its Go store is issue 16)" >&2
+	exit 1
+fi
 
 pids=()
 cleanup() {
@@ -154,11 +158,20 @@ pids+=($!)
 SECRET_KEY=$SECRET_KEY bin/sessiondemo --addr "$GO_ADDR" --data-dir "$DATA/go" "${go_flags[@]}" &
 pids+=($!)
 
+# Wait until both answer; stop when either has exited.
 for url in "http://$DJANGO_ADDR/session.json" "http://$GO_ADDR/api/session"; do
-	for _ in $(seq 100); do
-		curl -fsS -o /dev/null "$url" 2>/dev/null && break
+	up=""
+	for _ in $(seq 150); do
+		if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+			up=1
+			break
+		fi
+		for pid in "${pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null || { echo "side-by-side: a server stopped (see its messages above)" >&2; exit 1; }
+		done
 		sleep 0.2
 	done
+	[ -n "$up" ] || { echo "side-by-side: $url does not answer" >&2; exit 1; }
 done
 cat <<EOF
 
@@ -170,4 +183,7 @@ cat <<EOF
   side: both ask for a login again. Press Ctrl+C to stop both.
 
 EOF
-wait -n "${pids[@]}"
+status=0
+wait -n "${pids[@]}" || status=$?
+echo "side-by-side: a server stopped (status $status); stopping the other" >&2
+exit 1
