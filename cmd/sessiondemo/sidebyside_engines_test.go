@@ -79,11 +79,21 @@ var sideEngines = []sideEngine{
 		return map[string]string{"DJSITE_ENGINE": "signed_cookies", "DJSITE_DATABASE": users},
 			config{Engine: "cookie", DjangoUsers: users}, nil
 	}},
-	// Planned, once the memcached and cached_db stores exist (issue 16):
-	// {"cache on memcached"}: DJSITE_ENGINE=cache, DJSITE_CACHE=memcache://ADDR,
-	// Go engine "memcache"; {"cached_db"}: DJSITE_ENGINE=cached_db with a
-	// cache and a database, Go engine "cached_db". The Django settings for
-	// both are in examples/django-site already.
+	// Planned, once the memcached and cached_db stores exist (issue 16);
+	// the Django settings for both are in examples/django-site already, and
+	// scripts/side-by-side.sh has their case rows. The Go engine names and
+	// DSNs below are to be checked against the demo's flags then:
+	//
+	//	{name: "cache on memcached", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
+	//		addr, users := testservers.Require(t, testservers.EnvMemcacheAddr), sqliteFile(t)
+	//		return map[string]string{"DJSITE_ENGINE": "cache", "DJSITE_CACHE": "memcache://" + addr, "DJSITE_DATABASE": users},
+	//			config{Engine: "memcache", DSN: addr, DjangoUsers: users}, nil
+	//	}},
+	//	{name: "cached_db", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
+	//		addr, path := testservers.Require(t, testservers.EnvRedisAddr), sqliteFile(t)
+	//		return map[string]string{"DJSITE_ENGINE": "cached_db", "DJSITE_CACHE": "redis://" + addr + "/6", "DJSITE_DATABASE": path},
+	//			config{Engine: "cached_db", DSN: path, DjangoUsers: path}, sqlExpiry(...)
+	//	}},
 }
 
 // sqlExpiry reads django_session.expire_date. Django writes it in UTC
