@@ -27,6 +27,7 @@ type djangoSite struct {
 	base string // http://127.0.0.1:port
 	cmd  *exec.Cmd
 	log  *lockedBuffer
+	once sync.Once
 }
 
 type lockedBuffer struct {
@@ -44,6 +45,14 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// stop ends the Django site (again: a no-op).
+func (s *djangoSite) stop() {
+	s.once.Do(func() {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	})
 }
 
 // manage runs "manage.py args..." with env and fails the test on an error.
@@ -95,8 +104,7 @@ func startDjangoSite(t *testing.T, env []string, users ...string) *djangoSite {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		site.cmd.Process.Kill()
-		site.cmd.Wait()
+		site.stop()
 		if t.Failed() {
 			t.Logf("the Django site's log:\n%s", site.log.String())
 		}

@@ -61,6 +61,9 @@ type config struct {
 	// URL or a SQLite file) whose auth_user table replaces the built-in
 	// accounts (djangousers.go).
 	DjangoUsers string
+	// FallbackKeys are Django's SECRET_KEY_FALLBACKS, for the session and
+	// the login (set by tests; the demo's command line has no flag for them).
+	FallbackKeys [][]byte
 	// DjangoIterations is the PBKDF2 count of the password hashes written
 	// to DjangoUsers: the Django site's (its PBKDF2PasswordHasher.iterations).
 	// Zero means Django 3.2's 260000.
@@ -117,10 +120,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	s.auth, err = auth.New(auth.Config{
-		SecretKey:  cfg.SecretKey,
-		LoginURL:   "/accounts/login/",
-		LookupUser: s.users.lookup,
-		Logger:     cfg.Logger,
+		SecretKey:    cfg.SecretKey,
+		FallbackKeys: cfg.FallbackKeys,
+		LoginURL:     "/accounts/login/",
+		LookupUser:   s.users.lookup,
+		Logger:       cfg.Logger,
 		// The signed login cookie: used by the members page.
 		LoginCookie:       loginCookie,
 		LoginCookieSecure: cfg.SecureCookies,
@@ -148,6 +152,7 @@ func (s *server) sessionConfig() session.Config {
 	}
 	return session.Config{
 		SecretKey:    s.cfg.SecretKey,
+		FallbackKeys: s.cfg.FallbackKeys,
 		CookieSecure: s.cfg.SecureCookies,
 		Logger:       s.cfg.Logger,
 		Codec:        codec,
