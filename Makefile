@@ -6,7 +6,7 @@ GO ?= go
 TESTENV := bin/testenv
 export FUZZTIME ?= 5s
 
-.PHONY: test deps testenv run bench fuzz vet unit consumer modules
+.PHONY: test deps testenv run side-by-side bench fuzz vet unit consumer modules
 
 ## test: install the Debian packages, start the real servers, then in every
 ## module vet, test (-race), go mod tidy -diff; the consumer check; fuzz
@@ -25,6 +25,14 @@ testenv:
 ## run: the demo site
 run:
 	$(GO) run ./cmd/sessiondemo
+
+## side-by-side: the Django site (examples/django-site) and the Go demo
+## side by side on one engine, sharing the login: make side-by-side ENGINE=db
+## (db, db-postgres, cache, file, signed_cookies; scripts/side-by-side.sh).
+## It installs nothing: it names the packages that are missing.
+ENGINE ?= db
+side-by-side: testenv
+	scripts/side-by-side.sh $(ENGINE)
 
 ## bench: every benchmark of every module, against the real servers, with allocations
 bench: deps testenv

@@ -25,8 +25,8 @@ type e2e struct {
 	srv     *server
 }
 
-// newE2E starts the demo handler on 127.0.0.1 and a fresh Chromium with
-// the flags the project's design notes list and a new profile.
+// newE2E starts the demo handler on 127.0.0.1 and a fresh Chromium
+// (startChromium).
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	chromium := testservers.Require(t, testservers.EnvChromium)
@@ -42,7 +42,13 @@ func newE2E(t *testing.T) *e2e {
 	t.Cleanup(func() { srv.Close() })
 	ts := httptest.NewServer(srv) // listens on 127.0.0.1
 	t.Cleanup(ts.Close)
+	return &e2e{t: t, base: ts.URL, browser: startChromium(t, chromium), srv: srv}
+}
 
+// startChromium starts a fresh headless Chromium with the flags the
+// project's design notes list and a new profile, until the test ends.
+func startChromium(t *testing.T, chromium string) context.Context {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
 		chromedp.Headless,
@@ -64,7 +70,7 @@ func newE2E(t *testing.T) *e2e {
 	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", chromium, err)
 	}
-	return &e2e{t: t, base: ts.URL, browser: browser, srv: srv}
+	return browser
 }
 
 // tab opens a new tab with no cookies in the browser and a deadline.

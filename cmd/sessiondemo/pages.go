@@ -29,13 +29,19 @@ const loginCookie = "is_login"
 type credential struct{ Username, Password string }
 
 func (s *server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", page{Here: "home", D: map[string]any{"Users": s.users.credentials()}})
+	s.render(w, r, http.StatusOK, "home", page{Here: "home", D: map[string]any{"Users": s.users.credentials(), "DjangoUsers": s.users.django != nil}})
 }
 
 // storageNote says, for the footer, how the engine keeps the session data.
 func storageNote(engine string, st session.Store) string {
 	if note := cacheEngineNote(engine); note != "" {
 		return note
+	}
+	switch engine {
+	case "cookie":
+		return "keeps the whole session in the signed session cookie, in Django's signed_cookies format, which a Django site with the same SECRET_KEY reads"
+	case "cookie-encrypted":
+		return "keeps the whole session in the sessionid cookie, encrypted (AES-256-GCM): only this Go service reads it"
 	}
 	if _, ok := st.(session.ValueStore); ok {
 		note := "keeps the decoded values, not Django's signed format (as Django's cache engine, which pickles them)"
@@ -65,7 +71,7 @@ func (s *server) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
-	u := s.users.authenticate(username, r.PostFormValue("password"))
+	u := s.users.authenticate(r.Context(), username, r.PostFormValue("password"))
 	if u == nil {
 		s.log.InfoContext(r.Context(), "login failed", "username", username)
 		s.render(w, r, http.StatusOK, "login", page{D: loginData{
@@ -91,7 +97,11 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(r.Context(), "logout", "error", err)
 	}
 	// The flush ended the session; this message starts a new one.
-	addMessage(r, message{Level: levelSuccess, Text: "You have been logged out: the session was flushed (its record is gone from the store, so a copy of the old cookie opens nothing) and the signed is_login cookie was deleted."})
+	text := "You have been logged out: the session was flushed (its record is gone from the store, so a copy of the old cookie opens nothing) and the signed is_login cookie was deleted."
+	if strings.HasPrefix(s.cfg.Engine, "cookie") {
+		text = "You have been logged out: this browser's session cookie was replaced and the signed is_login cookie was deleted. The session lived in the cookie, so a copy of the old cookie still logs in until it expires, here and on a Django site with the same SECRET_KEY (see SECURITY.md)."
+	}
+	addMessage(r, message{Level: levelSuccess, Text: text})
 	s.auth.RedirectAfterLogin(w, r, "/")
 }
 
@@ -143,7 +153,7 @@ func (s *server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	old, new1, new2 := r.PostFormValue("old_password"), r.PostFormValue("new_password1"), r.PostFormValue("new_password2")
 	switch {
-	case s.users.authenticate(u.Username, old) == nil:
+	case s.users.authenticate(r.Context(), u.Username, old) == nil:
 		fail("Your old password was entered incorrectly. Please enter it again.")
 		return
 	case new1 != new2:
@@ -156,7 +166,7 @@ func (s *server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 		fail("The new password is the old one.")
 		return
 	}
-	changed, err := s.users.changePassword(u.PK, new1)
+	changed, err := s.users.changePassword(r.Context(), u.PK, new1)
 	if err == nil {
 		err = s.auth.UpdateSessionAuthHash(w, r, changed)
 	}
@@ -306,7 +316,7 @@ func (s *server) sessionAction(w http.ResponseWriter, r *http.Request) {
 		raw := r.PostFormValue("value")
 		var v any = raw
 		if r.PostFormValue("json") == "1" {
-			if parsed, perr := pyjson.Unmarshal([]byte(raw)); perr == nil {
+			if parsed, perr := pyjson.UnmarshalText(raw); perr == nil {
 				v = parsed
 			}
 		}

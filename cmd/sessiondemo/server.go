@@ -65,6 +65,17 @@ type config struct {
 	SecureCookies bool
 	// Logger receives the request log and errors. Nil means slog.Default().
 	Logger *slog.Logger
+	// DjangoUsers, when set, is a Django site's database (a postgres://
+	// URL or a SQLite file) whose auth_user table replaces the built-in
+	// accounts (djangousers.go).
+	DjangoUsers string
+	// FallbackKeys are Django's SECRET_KEY_FALLBACKS, for the session and
+	// the login (set by tests; the demo's command line has no flag for them).
+	FallbackKeys [][]byte
+	// DjangoIterations is the PBKDF2 count of the password hashes written
+	// to DjangoUsers: the Django site's (its PBKDF2PasswordHasher.iterations).
+	// Zero means Django 3.2's 260000.
+	DjangoIterations int
 }
 
 // server is the demo site: an http.Handler plus the resources to release.
@@ -99,6 +110,13 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 	if _, err := rand.Read(s.playgroundKey); err != nil {
 		return nil, fmt.Errorf("sessiondemo: the playground key: %w", err)
 	}
+	s.users.log = cfg.Logger
+	if cfg.DjangoUsers != "" {
+		if err := s.openDjangoUsers(ctx, cfg.DjangoUsers); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	store, err := s.openStore(ctx)
 	if err != nil {
 		s.Close()
@@ -110,10 +128,11 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	s.auth, err = auth.New(auth.Config{
-		SecretKey:  cfg.SecretKey,
-		LoginURL:   "/accounts/login/",
-		LookupUser: s.users.lookup,
-		Logger:     cfg.Logger,
+		SecretKey:    cfg.SecretKey,
+		FallbackKeys: cfg.FallbackKeys,
+		LoginURL:     "/accounts/login/",
+		LookupUser:   s.users.lookup,
+		Logger:       cfg.Logger,
 		// The signed login cookie: used by the members page.
 		LoginCookie:       loginCookie,
 		LoginCookieSecure: cfg.SecureCookies,
@@ -141,6 +160,7 @@ func (s *server) sessionConfig() session.Config {
 	}
 	return session.Config{
 		SecretKey:    s.cfg.SecretKey,
+		FallbackKeys: s.cfg.FallbackKeys,
 		CookieSecure: s.cfg.SecureCookies,
 		Logger:       s.cfg.Logger,
 		Codec:        codec,
@@ -250,6 +270,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /private/", s.auth.LoginRequired(http.HandlerFunc(s.private)))
 	mux.Handle("GET /members/", s.auth.CookieLoginRequired(http.HandlerFunc(s.members)))
 	mux.Handle("GET /api/me", s.auth.LoginRequired(http.HandlerFunc(s.apiMe)))
+	mux.HandleFunc("GET /api/session", s.apiSession)
 	mux.HandleFunc("GET /session/", s.sessionPage)
 	mux.HandleFunc("POST /session/", s.sessionAction)
 	mux.HandleFunc("GET /cookies/", s.cookiesPage)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/djsession/djsession/auth"
+	"github.com/djsession/djsession/auth/djangouser"
 	"github.com/djsession/djsession/auth/hashers"
 )
 
@@ -48,6 +50,10 @@ type userDB struct {
 	byName map[string]*demoUser
 	// iterations is the PBKDF2 count of the hashes changePassword makes.
 	iterations int
+	// django, when set (--django-users), is a Django site's auth_user
+	// table, used instead of the built-in accounts (djangousers.go).
+	django *djangouser.Store
+	log    *slog.Logger
 }
 
 func newUserDB() *userDB {
@@ -62,6 +68,9 @@ func newUserDB() *userDB {
 
 // lookup is auth.Config.LookupUser.
 func (db *userDB) lookup(ctx context.Context, id string) (auth.User, error) {
+	if db.django != nil {
+		return db.djangoLookup(ctx, id)
+	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	u, ok := db.byID[id]
@@ -73,7 +82,10 @@ func (db *userDB) lookup(ctx context.Context, id string) (auth.User, error) {
 }
 
 // authenticate returns the user whose username and password match, or nil.
-func (db *userDB) authenticate(username, password string) *demoUser {
+func (db *userDB) authenticate(ctx context.Context, username, password string) *demoUser {
+	if db.django != nil {
+		return db.djangoAuthenticate(ctx, username, password)
+	}
 	db.mu.RLock()
 	u, ok := db.byName[username]
 	db.mu.RUnlock()
@@ -91,6 +103,9 @@ func (db *userDB) authenticate(username, password string) *demoUser {
 // recordLogin sets the user's last_login to now, as Django's
 // update_last_login does, keeping the login before it.
 func (db *userDB) recordLogin(id string, now time.Time) {
+	if db.django != nil {
+		return // Django's last_login is not written by the demo
+	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if u, ok := db.byID[id]; ok {
@@ -100,7 +115,10 @@ func (db *userDB) recordLogin(id string, now time.Time) {
 
 // changePassword stores a new Django hash of password for the user and
 // returns the user as it now is.
-func (db *userDB) changePassword(id, password string) (*demoUser, error) {
+func (db *userDB) changePassword(ctx context.Context, id, password string) (*demoUser, error) {
+	if db.django != nil {
+		return db.djangoChangePassword(ctx, id, password)
+	}
 	db.mu.RLock()
 	n := db.iterations
 	db.mu.RUnlock()
@@ -140,6 +158,9 @@ func (db *userDB) setIterations(n int) {
 // credentials returns the demo accounts for the pages: the password to
 // type, or "" once the user changed it.
 func (db *userDB) credentials() []credential {
+	if db.django != nil {
+		return nil // the Django site's users: the demo knows no password
+	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	out := make([]credential, len(demoUsers))

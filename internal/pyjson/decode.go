@@ -63,6 +63,22 @@ func UnmarshalString(s string) (any, error) {
 	return d.document()
 }
 
+// UnmarshalText parses JSON text that a person typed (a form field, a
+// command line), read as UTF-8, as Python's json.loads reads a str.
+// Unmarshal and UnmarshalString read bytes 0x80-0xFF as Latin-1 code
+// points, as Django's session serializer does with its stored data; text
+// typed as UTF-8 would come out garbled there.
+func UnmarshalText(s string) (any, error) {
+	if len(s) > MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(s), MaxInput)
+	}
+	if !utf8.ValidString(s) {
+		return nil, ErrInvalidUTF8
+	}
+	d := decoder{data: s}
+	return d.document()
+}
+
 // UnmarshalObjectString is UnmarshalObject for text held in a string, with
 // UnmarshalString's sharing.
 func UnmarshalObjectString(s string) (map[string]any, error) {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/djsession/djsession/auth"
+	"github.com/djsession/djsession/auth/djangouser"
+	"github.com/djsession/djsession/auth/hashers"
+	"github.com/djsession/djsession/store/sqlstore/postgres"
+	"github.com/djsession/djsession/store/sqlstore/sqlite"
+)
+
+// TestDjangoUserTable runs auth/djangouser against the auth_user table
+// that Django's own migrate made and Django's own set_password filled, on
+// SQLite and on PostgreSQL, and checks that a password Go writes logs in
+// on the Django site.
+func TestDjangoUserTable(t *testing.T) {
+	requireSideBySide(t)
+	for _, tc := range []struct {
+		name  string
+		dsn   func(t *testing.T) string
+		open  func(string) (*sql.DB, error)
+		place djangouser.Placeholders
+	}{
+		{"SQLite", sqliteFile, sqlite.Open, djangouser.Question},
+		{"PostgreSQL", freshPostgres, postgres.Open, djangouser.Dollar},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := tc.dsn(t)
+			site := startDjangoSite(t, djangoEnv(map[string]string{"DJSITE_DATABASE": dsn}),
+				"alice", "wonderland", "bob", "builder1", "dora", "explorer")
+			db, err := tc.open(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			ctx := context.Background()
+			users, err := djangouser.New(db, djangouser.Options{Placeholders: tc.place, Iterations: testIterations})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := "UPDATE auth_user SET is_active = false WHERE username = 'dora'"
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+
+			t.Run("LookupUser finds Django's users by the session's id", func(t *testing.T) {
+				alice, err := users.ByUsername(ctx, "alice")
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, err := users.LookupUser(ctx, alice.PK)
+				if err != nil || u.ID() != alice.PK || u.Backend() != auth.DefaultBackend {
+					t.Fatalf("LookupUser(%s) = %v, %v", alice.PK, u, err)
+				}
+				if ok, err := hashers.Check("wonderland", u.PasswordHash()); !ok || err != nil {
+					t.Errorf("the password field %q does not check: %v", u.PasswordHash(), err)
+				}
+			})
+			t.Run("LookupUser refuses unknown ids, non-integers and inactive users", func(t *testing.T) {
+				dora, err := users.ByUsername(ctx, "dora")
+				if err != nil || dora.IsActive {
+					t.Fatalf("dora: %+v, %v", dora, err)
+				}
+				for _, id := range []string{"999999", "abc", "", "1 OR 1=1", dora.PK} {
+					if _, err := users.LookupUser(ctx, id); !errors.Is(err, auth.ErrUserNotFound) {
+						t.Errorf("LookupUser(%q): %v, want ErrUserNotFound", id, err)
+					}
+				}
+			})
+			t.Run("Authenticate is ModelBackend.authenticate", func(t *testing.T) {
+				for _, c := range []struct {
+					user, password string
+					ok             bool
+				}{
+					{"alice", "wonderland", true},
+					{"alice", "Wonderland", false},
+					{"Alice", "wonderland", false},
+					{"nobody", "wonderland", false},
+					{"dora", "explorer", false}, // inactive
+				} {
+					u, err := users.Authenticate(ctx, c.user, c.password)
+					if c.ok && (err != nil || u == nil || u.Username != c.user) {
+						t.Errorf("%s/%s: %v, %v", c.user, c.password, u, err)
+					}
+					if !c.ok && (u != nil || !errors.Is(err, djangouser.ErrBadCredentials)) {
+						t.Errorf("%s/%s: %v, %v; want ErrBadCredentials", c.user, c.password, u, err)
+					}
+				}
+			})
+			t.Run("SetPassword writes a hash Django logs in with", func(t *testing.T) {
+				bob, err := users.ByUsername(ctx, "bob")
+				if err != nil {
+					t.Fatal(err)
+				}
+				changed, err := users.SetPassword(ctx, bob.PK, "new-bob-pw")
+				if err != nil || changed.Password == bob.Password {
+					t.Fatalf("SetPassword: %v, %v", changed, err)
+				}
+				b := newBrowser(t)
+				p := &pair{django: site.base}
+				p.djangoLogin(b, "bob", "new-bob-pw")
+				if got := p.djangoUser(b); got != "bob" {
+					t.Errorf("Django serves %q after a login with the password Go set", got)
+				}
+				if _, err := users.SetPassword(ctx, "999999", "x"); !errors.Is(err, auth.ErrUserNotFound) {
+					t.Errorf("SetPassword of an unknown id: %v", err)
+				}
+			})
+			t.Run("Authenticate upgrades a hash as check_password does", func(t *testing.T) {
+				alice, _ := users.ByUsername(ctx, "alice")
+				weak, _ := hashers.Encode("wonderland", "saltsaltsaltsaltsaltsa", 1000)
+				if _, err := db.ExecContext(ctx, "UPDATE auth_user SET password = '"+weak+"' WHERE id = "+alice.PK); err != nil {
+					t.Fatal(err)
+				}
+				u, err := users.Authenticate(ctx, "alice", "wonderland")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hashers.MustUpdate(u.Password, testIterations) {
+					t.Errorf("the hash was not upgraded: %s", u.Password)
+				}
+				b := newBrowser(t)
+				(&pair{django: site.base}).djangoLogin(b, "alice", "wonderland")
+			})
+		})
+	}
+}
