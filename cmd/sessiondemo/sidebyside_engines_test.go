@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
+	"net"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,8 +22,8 @@ import (
 )
 
 // sideEngine is one row of the side-by-side table: a Django session engine
-// and the Go store that shares its sessions. Adding an engine (memcached,
-// cached_db) is one more row.
+// and the Go store that shares its sessions. Adding an engine is one more
+// row.
 type sideEngine struct {
 	// name is the row's name, as the test's subtests show it.
 	name string
@@ -79,21 +84,25 @@ var sideEngines = []sideEngine{
 		return map[string]string{"DJSITE_ENGINE": "signed_cookies", "DJSITE_DATABASE": users},
 			config{Engine: "cookie", DjangoUsers: users}, nil
 	}},
-	// Planned, once the memcached and cached_db stores exist (issue 16);
-	// the Django settings for both are in examples/django-site already, and
-	// scripts/side-by-side.sh has their case rows. The Go engine names and
-	// DSNs below are to be checked against the demo's flags then:
-	//
-	//	{name: "cache on memcached", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
-	//		addr, users := testservers.Require(t, testservers.EnvMemcacheAddr), sqliteFile(t)
-	//		return map[string]string{"DJSITE_ENGINE": "cache", "DJSITE_CACHE": "memcache://" + addr, "DJSITE_DATABASE": users},
-	//			config{Engine: "memcache", DSN: addr, DjangoUsers: users}, nil
-	//	}},
-	//	{name: "cached_db", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
-	//		addr, path := testservers.Require(t, testservers.EnvRedisAddr), sqliteFile(t)
-	//		return map[string]string{"DJSITE_ENGINE": "cached_db", "DJSITE_CACHE": "redis://" + addr + "/6", "DJSITE_DATABASE": path},
-	//			config{Engine: "cached_db", DSN: path, DjangoUsers: path}, sqlExpiry(...)
-	//	}},
+	{name: "cache on memcached", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
+		addr, users := testservers.Require(t, testservers.EnvMemcacheAddr), sqliteFile(t)
+		return map[string]string{"DJSITE_ENGINE": "cache", "DJSITE_CACHE": "memcache://" + addr, "DJSITE_DATABASE": users},
+			config{Engine: "memcache", DSN: addr, DjangoUsers: users},
+			memcacheExpiry(addr, ":1:django.contrib.sessions.cache")
+	}},
+	{name: "cached_db on Redis and SQLite", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
+		addr, path := testservers.Require(t, testservers.EnvRedisAddr), sqliteFile(t)
+		redisURL := "redis://" + addr + "/6"
+		return map[string]string{"DJSITE_ENGINE": "cached_db", "DJSITE_CACHE": redisURL, "DJSITE_DATABASE": path},
+			config{Engine: "cached_db", DSN: path, Cache: redisURL, DjangoUsers: path},
+			bothExpiries(sqlExpiry(sqliteOpener(t, path), "?"), redisKeyExpiry(t, addr, 6, ":1:django.contrib.sessions.cached_db"))
+	}},
+	{name: "cached_db on memcached and SQLite", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
+		addr, path := testservers.Require(t, testservers.EnvMemcacheAddr), sqliteFile(t)
+		return map[string]string{"DJSITE_ENGINE": "cached_db", "DJSITE_CACHE": "memcache://" + addr, "DJSITE_DATABASE": path},
+			config{Engine: "cached_db", DSN: path, Cache: "memcache://" + addr, DjangoUsers: path},
+			bothExpiries(sqlExpiry(sqliteOpener(t, path), "?"), memcacheExpiry(addr, ":1:django.contrib.sessions.cached_db"))
+	}},
 }
 
 // sqlExpiry reads django_session.expire_date. Django writes it in UTC
@@ -128,11 +137,16 @@ func sqlExpiry(open func() *sql.DB, placeholder string) storeExpiry {
 
 // redisExpiry reads the TTL of Django's cache key for the session.
 func redisExpiry(t *testing.T, addr string, db int) storeExpiry {
+	return redisKeyExpiry(t, addr, db, ":1:django.contrib.sessions.cache")
+}
+
+// redisKeyExpiry reads the TTL of the Redis key prefix+session key.
+func redisKeyExpiry(t *testing.T, addr string, db int, prefix string) storeExpiry {
 	client := goredis.NewClient(&goredis.Options{Addr: addr, DB: db})
 	t.Cleanup(func() { client.Close() })
 	return func(t *testing.T, key string) (time.Time, bool) {
 		t.Helper()
-		ttl, err := client.PTTL(context.Background(), ":1:django.contrib.sessions.cache"+key).Result()
+		ttl, err := client.PTTL(context.Background(), prefix+key).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,6 +154,74 @@ func redisExpiry(t *testing.T, addr string, db int) storeExpiry {
 			return time.Time{}, false
 		}
 		return time.Now().Add(ttl).UTC(), true
+	}
+}
+
+// memcacheExpiry reads the remaining TTL memcached holds for the item
+// prefix+session key, with the meta get command (mg key t: memcached 1.6),
+// which reads it without touching the item.
+func memcacheExpiry(addr, prefix string) storeExpiry {
+	return func(t *testing.T, key string) (time.Time, bool) {
+		t.Helper()
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		if _, err := fmt.Fprintf(c, "mg %s t\r\n", prefix+key); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 1 && fields[0] == "EN":
+			return time.Time{}, false
+		case len(fields) == 2 && fields[0] == "HD" && strings.HasPrefix(fields[1], "t"):
+			secs, err := strconv.Atoi(fields[1][1:])
+			if err != nil {
+				t.Fatalf("memcached's mg answer %q: %v", line, err)
+			}
+			if secs < 0 {
+				t.Fatalf("memcached holds %s without an expiry", prefix+key)
+			}
+			return time.Now().Add(time.Duration(secs) * time.Second).UTC(), true
+		}
+		t.Fatalf("memcached's mg answer: %q", line)
+		return time.Time{}, false
+	}
+}
+
+// bothExpiries is the expiry of a store in two places (cached_db: the
+// database row and the cache's copy): the first's, which the second must
+// agree with, to the second.
+func bothExpiries(first, second storeExpiry) storeExpiry {
+	return func(t *testing.T, key string) (time.Time, bool) {
+		t.Helper()
+		at, ok := first(t, key)
+		if !ok {
+			return at, ok
+		}
+		if at2, ok2 := second(t, key); !ok2 {
+			t.Errorf("the cache does not hold the session %s that the database holds", key)
+		} else if d := at2.Sub(at); d < -2*time.Second || d > 2*time.Second {
+			t.Errorf("the cache expires the session at %v, the database at %v", at2, at)
+		}
+		return at, ok
+	}
+}
+
+// sqliteOpener opens the SQLite file at path, for each read.
+func sqliteOpener(t *testing.T, path string) func() *sql.DB {
+	return func() *sql.DB {
+		d, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
 }
 
