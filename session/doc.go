@@ -109,12 +109,13 @@
 //
 // store/memory keeps sessions in the process; store/sqlstore keeps them in
 // Django's django_session table (SQLite, PostgreSQL, MySQL); store/file
-// keeps them in files as Django's file engine does; store/redis in Redis, as
-// Django's cache engine does; store/cookiestore keeps each session in its
+// keeps them in files as Django's file engine does; store/redis and
+// store/memcache in Redis and memcached, as Django's cache engine does;
+// store/cacheddb puts a cache in front of any database store, as Django's
+// cached_db engine does; store/cookiestore keeps each session in its
 // cookie (Django's signed_cookies engine, or sealed with AES-256-GCM). The
 // data of a byte store is encoded by a Codec, Django's signed format by
 // default (DjangoCodec); JSONCodec is unsigned JSON, and package
 // session/pickle is the pickle of Django's cache engine. Planned, not built
-// yet: stores on memcached and a cache in front of a database; an atomic
-// read-modify-write and a per-user index (see Store).
+// yet: an atomic read-modify-write and a per-user index (see Store).
 package session
