@@ -26,15 +26,15 @@ func TestServerStoppedMidRun(t *testing.T) {
 	st := newStore(t, c, memcachestore.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	g := newGoSide(t, st)
 
-	_, key := g.ok(t, "/login", "")
-	if body, _ := g.ok(t, "/whoami", key); body != "user=1" {
+	_, key := g.OK(t, "/login", "")
+	if body, _ := g.OK(t, "/whoami", key); body != "user=1" {
 		t.Fatalf("before the stop: %q", body)
 	}
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		code, body, _ := g.do(t, "/whoami", key)
+		code, body, _ := g.Do(t, "/whoami", key)
 		if code != 200 || body != "user=" {
 			t.Fatalf("request %d while memcached is stopped: %d %q, want 200 and anonymous", i, code, body)
 		}
@@ -45,14 +45,14 @@ func TestServerStoppedMidRun(t *testing.T) {
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if body, _ := g.ok(t, "/whoami", key); body != "user=" {
+	if body, _ := g.OK(t, "/whoami", key); body != "user=" {
 		t.Errorf("after the restart the old cookie is %q, want anonymous (memcached kept nothing)", body)
 	}
 	if !strings.Contains(logs.String(), "answers again") {
 		t.Errorf("no log line for the recovery:\n%s", logs.String())
 	}
-	_, key2 := g.ok(t, "/login", "")
-	if body, _ := g.ok(t, "/whoami", key2); body != "user=1" {
+	_, key2 := g.OK(t, "/login", "")
+	if body, _ := g.OK(t, "/whoami", key2); body != "user=1" {
 		t.Errorf("a new login after the restart: %q", body)
 	}
 }

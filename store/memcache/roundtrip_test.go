@@ -12,6 +12,7 @@ import (
 
 	gomemcache "github.com/bradfitz/gomemcache/memcache"
 
+	"github.com/djsession/djsession/internal/interoptest"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/session/pickle"
 	memcachestore "github.com/djsession/djsession/store/memcache"
@@ -46,7 +47,7 @@ func TestRoundTripsPerRequest(t *testing.T) {
 		return countingConn{conn, &n}, nil
 	}
 	defer c.Close()
-	m, err := session.New(newStore(t, c, memcachestore.Options{}), session.Config{SecretKey: []byte(djangoSecret), Codec: pickle.Codec{}})
+	m, err := session.New(newStore(t, c, memcachestore.Options{}), session.Config{SecretKey: []byte(interoptest.Secret), Codec: pickle.Codec{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestOneOfTwoServersDown(t *testing.T) {
 	g := newGoSide(t, st)
 	onA, onB := "", ""
 	for onA == "" || onB == "" {
-		_, key := g.ok(t, "/login", "")
+		_, key := g.OK(t, "/login", "")
 		if sel.Server(st.Key(key)) == a.Addr {
 			onA = key
 		} else {
@@ -118,10 +119,10 @@ func TestOneOfTwoServersDown(t *testing.T) {
 	if err := a.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if body, _ := g.ok(t, "/whoami", onA); body != "user=" {
+	if body, _ := g.OK(t, "/whoami", onA); body != "user=" {
 		t.Errorf("a session on the stopped server: %q, want anonymous", body)
 	}
-	if body, _ := g.ok(t, "/whoami", onB); body != "user=1" {
+	if body, _ := g.OK(t, "/whoami", onB); body != "user=1" {
 		t.Errorf("a session on the other server: %q, want alice", body)
 	}
 }

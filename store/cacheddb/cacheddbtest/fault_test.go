@@ -33,7 +33,7 @@ func TestCacheDownServesFromTheDatabase(t *testing.T) {
 				st := newStore(t, db, c.cache, cacheddb.Options{RetryAfter: retry,
 					Logger: slog.New(slog.NewTextHandler(logs, nil))})
 				g := newGoSide(t, st)
-				_, key := g.ok(t, "/login", "")
+				_, key := g.OK(t, "/login", "")
 				if !c.has(t, st.CacheKey(key)) {
 					t.Fatal("the login did not fill the cache")
 				}
@@ -48,7 +48,7 @@ func TestCacheDownServesFromTheDatabase(t *testing.T) {
 				var first, slowest time.Duration
 				for i := range 20 {
 					start := time.Now()
-					code, body, _ := g.do(t, "/whoami", key)
+					code, body, _ := g.Do(t, "/whoami", key)
 					took := time.Since(start)
 					if code != 200 || body != "user=1" {
 						t.Fatalf("request %d with the cache %s: %d %q, want alice from the database", i, fault.name, code, body)
@@ -76,7 +76,7 @@ func TestCacheDownServesFromTheDatabase(t *testing.T) {
 				fault.heal(t)
 				healed = true
 				time.Sleep(retry + 50*time.Millisecond)
-				if body, _ := g.ok(t, "/whoami", key); body != "user=1" {
+				if body, _ := g.OK(t, "/whoami", key); body != "user=1" {
 					t.Fatalf("after the cache is back: %q", body)
 				}
 				if st.CacheSkipped() {
@@ -109,9 +109,9 @@ func TestLogoutWhileTheCacheIsDown(t *testing.T) {
 	const retry = 300 * time.Millisecond
 	st := newStore(t, db, c.cache, cacheddb.Options{RetryAfter: retry, Logger: slog.New(slog.DiscardHandler)})
 	g := newGoSide(t, st)
-	_, key := g.ok(t, "/login", "")
+	_, key := g.OK(t, "/login", "")
 	must(t, srv.Stop())
-	if _, cookie := g.ok(t, "/logout", key); cookie != "-" {
+	if _, cookie := g.OK(t, "/logout", key); cookie != "-" {
 		t.Fatalf("logout while the cache is stopped: cookie %q", cookie)
 	}
 	must(t, srv.Start(context.Background()))
@@ -119,7 +119,7 @@ func TestLogoutWhileTheCacheIsDown(t *testing.T) {
 		t.Fatal("the test wants the stale copy in the cache after the restart; it is not there")
 	}
 	time.Sleep(retry + 50*time.Millisecond)
-	if body, _ := g.ok(t, "/whoami", key); body != "user=" {
+	if body, _ := g.OK(t, "/whoami", key); body != "user=" {
 		t.Errorf("alice's old cookie after the cache is back: %q, want anonymous", body)
 	}
 	if c.has(t, st.CacheKey(key)) {
@@ -135,13 +135,13 @@ func TestDatabaseDownIsAnError(t *testing.T) {
 	dbStore, db := sqliteDB(t, tempDB(t))
 	st := newStore(t, dbStore, c.cache, cacheddb.Options{Logger: slog.New(slog.DiscardHandler)})
 	g := newGoSide(t, st)
-	_, key := g.ok(t, "/login", "")
+	_, key := g.OK(t, "/login", "")
 	db.Close()
-	if code, _, _ := g.do(t, "/login", ""); code != 500 {
+	if code, _, _ := g.Do(t, "/login", ""); code != 500 {
 		t.Errorf("a login with the database closed answered %d, want 500", code)
 	}
 	// A cached session still reads (Django's read path: the cache first).
-	if body, _ := g.ok(t, "/whoami", key); body != "user=1" {
+	if body, _ := g.OK(t, "/whoami", key); body != "user=1" {
 		t.Errorf("a cached session with the database closed: %q", body)
 	}
 }

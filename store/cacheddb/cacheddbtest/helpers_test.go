@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +15,7 @@ import (
 	gomemcache "github.com/bradfitz/gomemcache/memcache"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/djsession/djsession/auth"
+	"github.com/djsession/djsession/internal/interoptest"
 	"github.com/djsession/djsession/internal/testservers"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/store/cacheddb"
@@ -30,7 +26,8 @@ import (
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
 
-const secret = "a secret key shared by Django and Go for this test"
+// secret is the SECRET_KEY Django and Go share.
+const secret = interoptest.Secret
 
 // cacheTimeout is the cache timeout of these tests (the memcached client's
 // Timeout, and cacheddb's CacheTimeout).
@@ -177,93 +174,11 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-// user is alice, whom Django and Go both know.
-type user struct{ id, hash string }
-
-func (u user) ID() string           { return u.id }
-func (u user) Backend() string      { return "" }
-func (u user) PasswordHash() string { return u.hash }
-
-var alice = user{"1", "pbkdf2_sha256$260000$saltsaltsalt$c2VjcmV0aGFzaGZvcnRoZXRlc3Rvbmx5MTIzNDU2Nzg="}
-
-// goSide is a Go service on a cacheddb store: the session middleware
-// with Django's defaults and the auth middleware that finds alice.
-type goSide struct {
-	m *session.Manager
-	h http.Handler
-}
-
-func newGoSide(t *testing.T, st session.Store) goSide {
-	m, err := session.New(st, session.Config{
-		SecretKey: []byte(secret),
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(auth.Config{
-		SecretKey: []byte(secret),
-		LookupUser: func(ctx context.Context, id string) (auth.User, error) {
-			if id == alice.id {
-				return alice, nil
-			}
-			return nil, auth.ErrUserNotFound
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
-		if err := a.Login(w, r, alice); err != nil {
-			http.Error(w, err.Error(), 500)
-		}
-	})
-	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
-		if err := a.Logout(w, r); err != nil {
-			http.Error(w, err.Error(), 500)
-		}
-	})
-	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
-		s := session.FromRequest(r)
-		if err := s.Load(r.Context()); err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		io.WriteString(w, "user="+auth.UserID(r))
-	})
-	return goSide{m: m, h: m.Middleware(a.Middleware(mux))}
-}
-
-// do sends one request with the session cookie key and returns the status,
-// the body and the session cookie the response sets ("" for none, "-" when
-// it deletes it).
-func (g goSide) do(t *testing.T, path, key string) (code int, body, cookie string) {
-	t.Helper()
-	req := httptest.NewRequest("GET", path, nil)
-	if key != "" {
-		req.Header.Set("Cookie", "sessionid="+key)
-	}
-	rec := httptest.NewRecorder()
-	g.h.ServeHTTP(rec, req)
-	for _, c := range rec.Result().Cookies() {
-		if c.Name == "sessionid" {
-			cookie = c.Value
-			if c.MaxAge < 0 {
-				cookie = "-"
-			}
-		}
-	}
-	return rec.Code, rec.Body.String(), cookie
-}
-
-func (g goSide) ok(t *testing.T, path, key string) (body, cookie string) {
-	t.Helper()
-	code, body, cookie := g.do(t, path, key)
-	if code != 200 {
-		t.Fatalf("%s: %d %s", path, code, body)
-	}
-	return body, cookie
+// newGoSide is a Go service on a cacheddb store: the session middleware
+// with Django's defaults (its JSON codec) and the auth middleware that
+// finds alice.
+func newGoSide(t *testing.T, st session.Store) interoptest.GoSide {
+	return interoptest.NewGoSide(t, st, nil)
 }
 
 func newStore(t *testing.T, db session.Store, c cacheddb.Cache, opts cacheddb.Options) *cacheddb.Store {
