@@ -14,6 +14,7 @@ import (
 
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/internal/djangotest"
+	"github.com/djsession/djsession/internal/interoptest"
 	"github.com/djsession/djsession/internal/pyjson"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/store/file"
@@ -23,13 +24,6 @@ import (
 // this store on one directory, with one SECRET_KEY.
 
 const djangoSecret = "shared-secret-between-django-and-go-files"
-
-// interopValues exercises every JSON value type a session holds: non-ASCII
-// text (as \u escapes, the form Django writes), nested objects and lists,
-// integers beyond 2^53 and at the int64 edges, floats that must stay
-// floats, booleans and null.
-const interopValues = `{"text":"h\u00e9llo \u2603 \ud834\udd1e","nested":{"a":[1,2,{"b":null}],"t":true,"f":false},` +
-	`"big":9007199254740993,"min":-9223372036854775808,"one":1.0,"e16":1e+16,"pi":3.14159,"empty":{},"list":[],"none":null}`
 
 // interopExpiries are the set_expiry forms both sides write and read:
 // none (the cookie age), seconds, 0 (browser close, stored with the cookie
@@ -47,19 +41,6 @@ var interopExpiries = []struct {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// wantInterop is interopValues in Go's JSON form, with _session_expiry.
-func wantInterop(t *testing.T, seconds *int64) map[string]any {
-	t.Helper()
-	m, err := pyjson.UnmarshalObject([]byte(interopValues))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seconds != nil {
-		m[session.ExpiryKey] = *seconds
-	}
-	return m
-}
 
 // sharedStore returns a store and a Manager on dir with Django's secret.
 func sharedStore(t *testing.T, dir string) (*file.Store, *session.Manager) {
@@ -117,7 +98,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 	var calls [][]string
 	for i, exp := range interopExpiries {
 		dirs[i] = t.TempDir()
-		args := []string{"file-save", "--file-dir", dirs[i], "--json", interopValues, "--secret", djangoSecret}
+		args := []string{"file-save", "--file-dir", dirs[i], "--json", interoptest.JSONValues, "--secret", djangoSecret}
 		if exp.seconds != nil {
 			args = append(args, "--expiry", strconv.FormatInt(*exp.seconds, 10))
 		}
@@ -142,7 +123,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 			if err != nil || !found {
 				t.Fatalf("LoadValues = found %v, %v", found, err)
 			}
-			if want := wantInterop(t, exp.seconds); !reflect.DeepEqual(vals, want) {
+			if want := interoptest.WantJSON(t, exp.seconds); !reflect.DeepEqual(vals, want) {
 				t.Fatalf("Go reads %v\nDjango wrote %v", vals, want)
 			}
 			info, err := os.Stat(fileNameIn(dir, key))
@@ -187,7 +168,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 	for _, exp := range interopExpiries {
 		dir := t.TempDir()
 		_, m := sharedStore(t, dir)
-		want := wantInterop(t, exp.seconds)
+		want := interoptest.WantJSON(t, exp.seconds)
 		key := saveThroughMiddleware(t, m, func(s *session.Session) {
 			for k, v := range want {
 				if k != session.ExpiryKey {
@@ -217,7 +198,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := wantInterop(t, exp.seconds); !reflect.DeepEqual(got, want) {
+			if want := interoptest.WantJSON(t, exp.seconds); !reflect.DeepEqual(got, want) {
 				t.Fatalf("Django reads %v\nGo wrote %v", got, want)
 			}
 			if age := int64(number(t, res, "expiry_age")); age != int64(exp.age/time.Second) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/djangotest"
+	"github.com/djsession/djsession/internal/interoptest"
 	"github.com/djsession/djsession/internal/pyjson"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/store/sqlstore"
@@ -18,13 +19,6 @@ import (
 )
 
 const djangoSecret = "shared-secret-between-django-and-go"
-
-// interopValues is session data that exercises the JSON edge cases: non-
-// ASCII text (as \u escapes, the form Django writes), nested objects and
-// lists, integers beyond 2^53 and at the int64 edges, and floats that must
-// stay floats.
-const interopValues = `{"text":"h\u00e9llo \u2603 \ud834\udd1e","nested":{"a":[1,2,{"b":null}],"t":true,"f":false},` +
-	`"big":9007199254740993,"min":-9223372036854775808,"one":1.0,"e16":1e+16,"pi":3.14159,"empty":{},"list":[]}`
 
 // interopExpiries are the SetExpiry forms that Django 3.2 can store and
 // read: none (the default age), a number of seconds, and 0 (until the
@@ -41,19 +35,6 @@ var interopExpiries = []struct {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// wantValues returns interopValues in Go's JSON form, with _session_expiry.
-func wantValues(t *testing.T, seconds *int64) map[string]any {
-	t.Helper()
-	m, err := pyjson.UnmarshalObject([]byte(interopValues))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seconds != nil {
-		m[session.ExpiryKey] = *seconds
-	}
-	return m
-}
 
 // newManager returns a Manager on the SQLite file at path, sharing
 // Django's secret key.
@@ -99,7 +80,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 	for _, exp := range interopExpiries {
 		t.Run("with "+exp.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "django.sqlite3")
-			args := []string{"make-db", "--path", path, "--json", interopValues, "--secret", djangoSecret}
+			args := []string{"make-db", "--path", path, "--json", interoptest.JSONValues, "--secret", djangoSecret}
 			if exp.seconds != nil {
 				args = append(args, "--expiry", strconv.FormatInt(*exp.seconds, 10))
 			}
@@ -131,7 +112,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 			req := httptest.NewRequest("GET", "/", nil)
 			req.AddCookie(&http.Cookie{Name: "sessionid", Value: key})
 			h.ServeHTTP(httptest.NewRecorder(), req)
-			if want := wantValues(t, exp.seconds); !reflect.DeepEqual(got, want) {
+			if want := interoptest.WantJSON(t, exp.seconds); !reflect.DeepEqual(got, want) {
 				t.Fatalf("Go read\n%#v\nDjango wrote\n%#v", got, want)
 			}
 			if age != exp.wantAge {
@@ -148,7 +129,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 		t.Run("with "+exp.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "go.sqlite3")
 			m, store := newManager(t, path)
-			values := wantValues(t, nil)
+			values := interoptest.WantJSON(t, nil)
 			h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				s := session.FromRequest(r)
 				s.Update(values)
@@ -180,7 +161,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := wantValues(t, exp.seconds); !reflect.DeepEqual(got, want) {
+			if want := interoptest.WantJSON(t, exp.seconds); !reflect.DeepEqual(got, want) {
 				t.Fatalf("Django read\n%#v\nGo wrote\n%#v", got, want)
 			}
 			if a, _ := res["expiry_age"].(float64); time.Duration(a)*time.Second != exp.wantAge {
