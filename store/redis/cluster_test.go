@@ -10,7 +10,6 @@ import (
 
 	"github.com/djsession/djsession/internal/testservers"
 	"github.com/djsession/djsession/session"
-	"github.com/djsession/djsession/session/storetest"
 	redisstore "github.com/djsession/djsession/store/redis"
 )
 
@@ -31,9 +30,7 @@ func TestCluster(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 
 	t.Run("storetest passes through a ClusterClient", func(t *testing.T) {
-		storetest.RunWithOptions(t, func(t *testing.T) session.Store {
-			return newStore(t, c, redisstore.Options{KeyPrefix: uniquePrefix(t), LoadExpiry: true})
-		}, storetest.Options{ExpiryGranularity: 25 * time.Millisecond, ClearExpiredIsNoop: true})
+		storetestThrough(t, c)
 	})
 	t.Run("a master stopped with SIGTERM fails over to its replica, nothing acknowledged is lost, other slots keep working", func(t *testing.T) {
 		clusterFailover(t, cl, c)
@@ -85,17 +82,9 @@ func clusterFailover(t *testing.T, cl *testservers.RedisCluster, c *goredis.Clus
 	}
 
 	load := newFaultLoad(st, group)
-	load.seed(t, 300)
-	load.run(4, 2*time.Second)
-	time.Sleep(300 * time.Millisecond) // a steady load before the fault
-
-	stopped := time.Now()
-	if err := victim.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("master %s stopped (SIGTERM) in %v; its replica is %s", victim.Addr, time.Since(stopped).Round(time.Millisecond), replica.Addr)
+	t.Logf("the victim is master %s; its replica is %s", victim.Addr, replica.Addr)
 	// Recovered: a new session in the victim's slots is saved.
-	recovered := waitFor(t, 30*time.Second, "a save in the stopped master's slots", func(ctx context.Context) error {
+	stopped, recovered := failoverUnderLoad(t, load, victim, "a save in the stopped master's slots", func(ctx context.Context) error {
 		for {
 			key := session.NewKey()
 			if group(key) == "victim" {
@@ -103,8 +92,6 @@ func clusterFailover(t *testing.T, cl *testservers.RedisCluster, c *goredis.Clus
 			}
 		}
 	})
-	time.Sleep(300 * time.Millisecond) // and a steady load after it
-	load.halt()
 
 	v, o := load.summary("victim"), load.summary("others")
 	t.Logf("victim's slots: %d calls, %d errors from +%v to +%v after the stop (e.g. %v); saves there again %v after the stop",

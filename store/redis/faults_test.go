@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/djsession/djsession/internal/testservers"
 	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/session/storetest"
 	redisstore "github.com/djsession/djsession/store/redis"
 )
 
@@ -190,4 +194,34 @@ func waitFor(t *testing.T, deadline time.Duration, what string, cond func(ctx co
 	}
 	t.Fatalf("%s: not within %v; last error: %v", what, deadline, last)
 	return time.Time{}
+}
+
+// storetestThrough runs the conformance suite on stores that talk through
+// c (a failover or cluster client), each under a prefix of its own.
+func storetestThrough(t *testing.T, c goredis.UniversalClient) {
+	storetest.RunWithOptions(t, func(t *testing.T) session.Store {
+		return newStore(t, c, redisstore.Options{KeyPrefix: uniquePrefix(t), LoadExpiry: true})
+	}, storetest.Options{ExpiryGranularity: 25 * time.Millisecond, ClearExpiredIsNoop: true})
+}
+
+// failoverUnderLoad seeds 300 sessions and runs load (4 workers, calls
+// bounded at 2 s); after 300 ms of steady load it stops master with
+// SIGTERM, waits up to 30 s for probe (named what) to succeed, lets the
+// load run 300 ms more and halts it. It returns when master was stopped
+// and when probe first succeeded.
+func failoverUnderLoad(t *testing.T, load *faultLoad, master *testservers.Server, what string, probe func(ctx context.Context) error) (stopped, recovered time.Time) {
+	t.Helper()
+	load.seed(t, 300)
+	load.run(4, 2*time.Second)
+	time.Sleep(300 * time.Millisecond) // a steady load before the fault
+
+	stopped = time.Now()
+	if err := master.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("master %s stopped (SIGTERM) in %v", master.Addr, time.Since(stopped).Round(time.Millisecond))
+	recovered = waitFor(t, 30*time.Second, what, probe)
+	time.Sleep(300 * time.Millisecond) // and a steady load after it
+	load.halt()
+	return stopped, recovered
 }

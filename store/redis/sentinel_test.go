@@ -9,7 +9,6 @@ import (
 
 	"github.com/djsession/djsession/internal/testservers"
 	"github.com/djsession/djsession/session"
-	"github.com/djsession/djsession/session/storetest"
 	redisstore "github.com/djsession/djsession/store/redis"
 )
 
@@ -34,9 +33,7 @@ func TestSentinel(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 
 	t.Run("storetest passes through a failover client", func(t *testing.T) {
-		storetest.RunWithOptions(t, func(t *testing.T) session.Store {
-			return newStore(t, c, redisstore.Options{KeyPrefix: uniquePrefix(t), LoadExpiry: true})
-		}, storetest.Options{ExpiryGranularity: 25 * time.Millisecond, ClearExpiredIsNoop: true})
+		storetestThrough(t, c)
 	})
 	t.Run("the master stopped with SIGTERM fails over to the replica and nothing acknowledged is lost", func(t *testing.T) {
 		sentinelFailover(t, dep, c)
@@ -51,20 +48,9 @@ func sentinelFailover(t *testing.T, dep *testservers.RedisSentinel, c *goredis.C
 		t.Fatal(err)
 	}
 	load := newFaultLoad(st, nil)
-	load.seed(t, 300)
-	load.run(4, 2*time.Second)
-	time.Sleep(300 * time.Millisecond) // a steady load before the fault
-
-	stopped := time.Now()
-	if err := master.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("master %s stopped (SIGTERM) in %v", master.Addr, time.Since(stopped).Round(time.Millisecond))
-	recovered := waitFor(t, 30*time.Second, "a save after the failover", func(ctx context.Context) error {
+	stopped, recovered := failoverUnderLoad(t, load, master, "a save after the failover", func(ctx context.Context) error {
 		return st.Save(ctx, session.NewKey(), []byte("probe"), time.Now().Add(time.Hour), true)
 	})
-	time.Sleep(300 * time.Millisecond) // and a steady load after it
-	load.halt()
 
 	s := load.summary("")
 	t.Logf("%d calls, %d errors from +%v to +%v after the stop (e.g. %v); saves again %v after the stop",
