@@ -2,9 +2,7 @@ package testservers
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -72,14 +70,11 @@ func StartRedisCluster(ctx context.Context, dir string, opts RedisClusterOptions
 	if opts.NodeTimeout == 0 {
 		opts.NodeTimeout = 2 * time.Second
 	}
-	c := &RedisCluster{Dir: dir}
-	if dir == "" {
-		d, err := os.MkdirTemp("", "djsession-redis-cluster-")
-		if err != nil {
-			return nil, fmt.Errorf("testservers: %w", err)
-		}
-		c.Dir, c.ownsDir = d, true
+	dir, owns, err := deploymentDir(dir, "djsession-redis-cluster-")
+	if err != nil {
+		return nil, err
 	}
+	c := &RedisCluster{Dir: dir, ownsDir: owns}
 	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
 	n := opts.Masters * (1 + opts.ReplicasPerMaster)
@@ -125,11 +120,7 @@ func StartRedisCluster(ctx context.Context, dir string, opts RedisClusterOptions
 // Addrs returns the address of every node, the seed list of a cluster
 // client.
 func (c *RedisCluster) Addrs() []string {
-	addrs := make([]string, len(c.Nodes))
-	for i, s := range c.Nodes {
-		addrs[i] = s.Addr
-	}
-	return addrs
+	return addrsOf(c.Nodes)
 }
 
 // Node returns the node listening on addr, or nil.
@@ -222,18 +213,9 @@ func (c *RedisCluster) ReplicaOf(ctx context.Context, master *Server) (*Server, 
 // them flagged failed, every node known (cluster_known_nodes counts the
 // stopped ones too), and every running replica's link to its master up.
 func (c *RedisCluster) WaitHealthy(ctx context.Context, masters int) error {
-	var last error
-	for {
-		last = c.healthy(ctx, masters)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("testservers: the Redis cluster is not healthy: %w; last check: %v", ctx.Err(), last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return pollHealthy(ctx, "the Redis cluster", func(ctx context.Context) error {
+		return c.healthy(ctx, masters)
+	})
 }
 
 func (c *RedisCluster) healthy(ctx context.Context, masters int) error {
@@ -282,15 +264,7 @@ func (c *RedisCluster) healthy(ctx context.Context, masters int) error {
 // Close stops every node and removes the directory StartRedisCluster
 // made. It is safe to call more than once.
 func (c *RedisCluster) Close() error {
-	var errs []error
-	for _, s := range c.Nodes {
-		errs = append(errs, s.Close())
-	}
-	if c.ownsDir {
-		errs = append(errs, os.RemoveAll(c.Dir))
-		c.ownsDir = false
-	}
-	return errors.Join(errs...)
+	return closeDeployment(c.Dir, &c.ownsDir, c.Nodes)
 }
 
 // redisCLI runs redis-cli against addr and returns its output. redis-cli

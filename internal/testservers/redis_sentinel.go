@@ -61,14 +61,11 @@ func StartRedisSentinel(ctx context.Context, dir string, opts RedisSentinelOptio
 	if opts.DownAfter == 0 {
 		opts.DownAfter = 2 * time.Second
 	}
-	r := &RedisSentinel{Dir: dir}
-	if dir == "" {
-		d, err := os.MkdirTemp("", "djsession-redis-sentinel-")
-		if err != nil {
-			return nil, fmt.Errorf("testservers: %w", err)
-		}
-		r.Dir, r.ownsDir = d, true
+	dir, owns, err := deploymentDir(dir, "djsession-redis-sentinel-")
+	if err != nil {
+		return nil, err
 	}
+	r := &RedisSentinel{Dir: dir, ownsDir: owns}
 	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
 	persist := []string{"--appendonly", "yes", "--appendfsync", "everysec"}
@@ -153,11 +150,7 @@ sentinel parallel-syncs %s 1
 // SentinelAddrs returns the sentinels' addresses, the SentinelAddrs of a
 // failover client.
 func (r *RedisSentinel) SentinelAddrs() []string {
-	addrs := make([]string, len(r.Sentinels))
-	for i, s := range r.Sentinels {
-		addrs[i] = s.Addr
-	}
-	return addrs
+	return addrsOf(r.Sentinels)
 }
 
 // Master returns the data server that the first running sentinel names
@@ -190,18 +183,7 @@ func (r *RedisSentinel) Master(ctx context.Context) (*Server, error) {
 // on one running master, with every other running data server as its
 // replica in sync, and to know every other sentinel.
 func (r *RedisSentinel) WaitHealthy(ctx context.Context) error {
-	var last error
-	for {
-		last = r.healthy(ctx)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("testservers: the Sentinel deployment is not healthy: %w; last check: %v", ctx.Err(), last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return pollHealthy(ctx, "the Sentinel deployment", r.healthy)
 }
 
 func (r *RedisSentinel) healthy(ctx context.Context) error {
@@ -267,16 +249,5 @@ func (r *RedisSentinel) healthy(ctx context.Context) error {
 // Close stops every process and removes the directory StartRedisSentinel
 // made. It is safe to call more than once.
 func (r *RedisSentinel) Close() error {
-	var errs []error
-	for _, s := range r.Sentinels {
-		errs = append(errs, s.Close())
-	}
-	for _, s := range r.Data {
-		errs = append(errs, s.Close())
-	}
-	if r.ownsDir {
-		errs = append(errs, os.RemoveAll(r.Dir))
-		r.ownsDir = false
-	}
-	return errors.Join(errs...)
+	return closeDeployment(r.Dir, &r.ownsDir, r.Sentinels, r.Data)
 }
