@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/cmd/internal/cacheconn"
 	"github.com/djsession/djsession/cookie"
 	"github.com/djsession/djsession/internal/pyjson"
 	"github.com/djsession/djsession/session"
@@ -133,7 +134,7 @@ func runMigrate(ctx context.Context, o *opts, args []string, stdout, stderr io.W
 		return exitOK
 	}
 	if isCachedDB(o) { // the table is the database's
-		o.engine = cachedDBDatabase(o.dsn)
+		o.engine = cacheconn.SQLEngine(o.dsn)
 	}
 	st, code := openStore(ctx, "migrate", o, true, stderr)
 	if st == nil {
@@ -173,7 +174,7 @@ func runClear(ctx context.Context, o *opts, args []string, stdout, stderr io.Wri
 		return exitOK
 	}
 	if isCachedDB(o) { // cached_db's clear_expired is the database's; the cache expires its own
-		o.engine = cachedDBDatabase(o.dsn)
+		o.engine = cacheconn.SQLEngine(o.dsn)
 	}
 	st, code := openStore(ctx, "clearsessions", o, false, stderr)
 	if st == nil {

@@ -85,6 +85,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/djsession/djsession/cmd/internal/cacheconn"
 )
 
 // Exit codes.
@@ -250,8 +252,8 @@ Examples:
 // registerDB adds the database flags to fs, defaulting to what o holds.
 func registerDB(fs *flag.FlagSet, o *opts) {
 	fs.StringVar(&o.engine, "engine", o.engine, "session `engine`: sqlite, postgres, mysql, file, redis, memcache or cached_db; cookie or cookie-encrypted for inspect (env SESSIONCTL_ENGINE)")
-	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, the session directory for file, host:port or a redis:// URL for redis, host:port[,host:port] for memcache, the database (as sqlite, postgres or mysql) for cached_db (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+", memcache default "+defaultMemcacheAddr+")")
-	fs.StringVar(&o.cache, "cache", o.cache, "cached_db: the cache, memcache://host:port[,host:port] or redis://host:port/db (default memcache://"+defaultMemcacheAddr+")")
+	fs.StringVar(&o.dsn, "dsn", o.dsn, "the database: a file for sqlite, a URL for postgres, a DSN for mysql, the session directory for file, host:port or a redis:// URL for redis, host:port[,host:port] for memcache, the database (as sqlite, postgres or mysql) for cached_db (env SESSIONCTL_DSN; sqlite default "+defaultSQLitePath+", redis default "+defaultRedisAddr+", memcache default "+cacheconn.DefaultMemcache+")")
+	fs.StringVar(&o.cache, "cache", o.cache, "cached_db: the cache, memcache://host:port[,host:port] or redis://host:port/db (default memcache://"+cacheconn.DefaultMemcache+")")
 	fs.StringVar(&o.table, "table", o.table, "the session `table` (env SESSIONCTL_TABLE; default django_session)")
 	fs.StringVar(&o.keyPrefix, "key-prefix", o.keyPrefix, "redis: the `KEY_PREFIX` of the Django cache that holds the sessions (default empty)")
 	fs.IntVar(&o.cacheVersion, "cache-version", o.cacheVersion, "redis: the `VERSION` of that Django cache (default 1)")
@@ -411,7 +413,7 @@ func mainUsage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		list += fmt.Sprintf("  %-16s %s\n", c.name+" "+c.args, c.summary)
 	}
-	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath, defaultMemcacheAddr, defaultMemcacheAddr, demoSecretKeyFile)
+	fmt.Fprintf(w, mainUsageText, list, defaultSQLitePath, cacheconn.DefaultMemcache, cacheconn.DefaultMemcache, demoSecretKeyFile)
 }
 
 func commandUsage(w io.Writer, c *command) {
