@@ -12,7 +12,9 @@ import (
 // apiSession answers GET /api/session with the user and the session as
 // JSON, in the form of the Django site's /session.json (examples/django-site),
 // so that a test or a curl compares the two sides. It reads the session
-// and saves nothing.
+// and saves nothing. It says whether the session has a key, never the key
+// itself: the session cookie is HttpOnly, and a page that copied it into
+// its body would hand it to any script running on the site.
 func (s *server) apiSession(w http.ResponseWriter, r *http.Request) {
 	sess := session.FromRequest(r)
 	items := map[string]any{}
@@ -23,14 +25,10 @@ func (s *server) apiSession(w http.ResponseWriter, r *http.Request) {
 	if name := s.username(r); name != "" {
 		user, userID = name, auth.UserID(r)
 	}
-	var key any
-	if k := sess.Key(); k != "" {
-		key = k
-	}
 	body, err := pyjson.Marshal(map[string]any{
 		"user":                    user,
 		"user_id":                 userID,
-		"session_key":             key,
+		"has_session_key":         sess.Key() != "", // never the key: the cookie is HttpOnly
 		"items":                   items,
 		"expiry_age":              int64(sess.ExpiryAge() / time.Second),
 		"expiry_date":             sess.ExpiryDate().UTC().Format(time.RFC3339Nano),

@@ -180,7 +180,7 @@ func (p *pair) goLogout(b *browser) reply {
 // sessionView is /session.json on Django and /api/session on Go.
 type sessionView struct {
 	User                 any            `json:"user"`
-	SessionKey           any            `json:"session_key"`
+	HasSessionKey        bool           `json:"has_session_key"`
 	Items                map[string]any `json:"items"`
 	ExpiryAge            json.Number    `json:"expiry_age"`
 	ExpiryDate           string         `json:"expiry_date"`

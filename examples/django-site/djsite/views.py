@@ -39,7 +39,8 @@ def session_json(request):
     body = {
         "user": request.user.username if request.user.is_authenticated else None,
         "user_id": request.user.pk if request.user.is_authenticated else None,
-        "session_key": s.session_key,
+        # Whether there is a key, never the key: the cookie is HttpOnly.
+        "has_session_key": s.session_key is not None,
         "items": dict(s.items()),
         "expiry_age": s.get_expiry_age(),
         "expiry_date": s.get_expiry_date().isoformat(),
