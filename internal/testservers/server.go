@@ -239,13 +239,51 @@ func (s *Server) signal(sig syscall.Signal) error {
 
 // Pause freezes the server process (SIGSTOP): it keeps its connections
 // and answers nothing, the real form of a server that hangs, until Resume.
+// It returns once the kernel reports the process stopped: a signal is
+// delivered asynchronously, and a test that measured the first request
+// after Pause could otherwise see it answered.
 func (s *Server) Pause() error {
-	return s.sendOnly(syscall.SIGSTOP)
+	if err := s.sendOnly(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	return s.waitState(true)
 }
 
-// Resume lets a paused server go on (SIGCONT).
+// Resume lets a paused server go on (SIGCONT), and returns once the kernel
+// reports it running again.
 func (s *Server) Resume() error {
-	return s.sendOnly(syscall.SIGCONT)
+	if err := s.sendOnly(syscall.SIGCONT); err != nil {
+		return err
+	}
+	return s.waitState(false)
+}
+
+// pauseTimeout bounds how long Pause and Resume wait for the process state.
+const pauseTimeout = 5 * time.Second
+
+// waitState waits until the process is stopped (or no longer stopped), as
+// the state field of /proc/PID/stat says ('T').
+func (s *Server) waitState(stopped bool) error {
+	s.mu.Lock()
+	pid := s.cmd.Process.Pid
+	s.mu.Unlock()
+	path := fmt.Sprintf("/proc/%d/stat", pid)
+	deadline := time.Now().Add(pauseTimeout)
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("testservers: reading the state of %s: %w", s.Kind, err)
+		}
+		// The state follows the command name, which is in parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i >= 0 && i+2 < len(b) && (b[i+2] == 'T') == stopped {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("testservers: %s did not %s within %v", s.Kind, map[bool]string{true: "stop", false: "resume"}[stopped], pauseTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // sendOnly signals the server's process without waiting for it to exit.

@@ -202,3 +202,47 @@ func TestRequire(t *testing.T) {
 		})
 	}
 }
+
+// TestPauseReturnsOnceTheServerIsFrozen checks what the fault tests rely
+// on: when Pause returns, the server no longer answers (a request made
+// right after it times out), and when Resume returns it answers again.
+func TestPauseReturnsOnceTheServerIsFrozen(t *testing.T) {
+	testservers.Require(t, testservers.EnvMemcacheAddr) // the full command can start memcached
+	srv, err := testservers.StartMemcached(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	version := func(wait time.Duration) (string, error) {
+		conn.SetDeadline(time.Now().Add(wait))
+		if _, err := conn.Write([]byte("version\r\n")); err != nil {
+			return "", err
+		}
+		return r.ReadString('\n')
+	}
+	for round := range 20 { // the race Pause closes is a matter of microseconds: try it often
+		if _, err := version(5 * time.Second); err != nil {
+			t.Fatalf("round %d, before Pause: %v", round, err)
+		}
+		if err := srv.Pause(); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := version(50 * time.Millisecond); err == nil {
+			t.Fatalf("round %d: a paused memcached answered %q", round, line)
+		}
+		if err := srv.Resume(); err != nil {
+			t.Fatal(err)
+		}
+		// The request that timed out is answered now; read it, then ask again.
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := r.ReadString('\n'); err != nil {
+			t.Fatalf("round %d, the late answer: %v", round, err)
+		}
+	}
+}
