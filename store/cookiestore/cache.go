@@ -1,8 +1,9 @@
 package cookiestore
 
 import (
-	"sync"
 	"time"
+
+	"github.com/djsession/djsession/internal/decoded"
 )
 
 // The cache keeps the cookies that verified, decoded: a browser sends the
@@ -11,7 +12,9 @@ import (
 // decode, as the memory store keeps decoded sessions. The key is the whole
 // cookie value, so only the exact bytes that verified hit; the expiry is
 // checked again on every hit. The maps are the immutable snapshots
-// session.ValueStore allows (the Session copies before writing).
+// session.ValueStore allows (the Session copies before writing). The
+// bounded map itself is internal/decoded's, which the Manager uses for
+// byte stores too.
 
 // DefaultCacheEntries is Options.CacheEntries' default.
 const DefaultCacheEntries = 1024
@@ -24,14 +27,6 @@ const cacheBytesPerEntry = 8 << 10
 // maxCachedJSON is the largest session kept decoded: larger ones (a
 // highly compressed cookie of Django's) are decoded on every request.
 const maxCachedJSON = 16 << 10
-
-type cache struct {
-	mu         sync.RWMutex
-	m          map[string]*entry
-	bytes      int
-	maxEntries int
-	maxBytes   int
-}
 
 // entry is one verified cookie.
 type entry struct {
@@ -52,50 +47,10 @@ func (e *entry) valid(now time.Time) bool {
 	return now.Before(e.until)
 }
 
-func newCache(entries int) *cache {
+// newCache returns the cache of Options.CacheEntries entries (nil: off).
+func newCache(entries int) *decoded.Cache[*entry] {
 	if entries == 0 {
 		entries = DefaultCacheEntries
 	}
-	if entries < 0 {
-		return nil
-	}
-	return &cache{m: make(map[string]*entry), maxEntries: entries, maxBytes: entries * cacheBytesPerEntry}
-}
-
-func (c *cache) get(key string) *entry {
-	c.mu.RLock()
-	e := c.m[key]
-	c.mu.RUnlock()
-	return e
-}
-
-// put adds e under key, evicting entries at random (Go's map order) until
-// it fits.
-func (c *cache) put(key string, e *entry) {
-	e.size = len(key) + e.size
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[key]; ok {
-		c.bytes -= old.size
-		delete(c.m, key)
-	}
-	for k, old := range c.m {
-		if len(c.m) < c.maxEntries && c.bytes+e.size <= c.maxBytes {
-			break
-		}
-		c.bytes -= old.size
-		delete(c.m, k)
-	}
-	c.m[key] = e
-	c.bytes += e.size
-}
-
-// drop removes key (an entry that expired).
-func (c *cache) drop(key string) {
-	c.mu.Lock()
-	if old, ok := c.m[key]; ok {
-		c.bytes -= old.size
-		delete(c.m, key)
-	}
-	c.mu.Unlock()
+	return decoded.New[*entry](entries, entries*cacheBytesPerEntry)
 }

@@ -138,21 +138,24 @@ func FuzzDecode(f *testing.F) {
 }
 
 func TestTheCacheIsBounded(t *testing.T) {
-	c := newCache(10)
+	const entries = 10
+	maxBytes := entries * cacheBytesPerEntry
+	c := newCache(entries)
 	for i := range 100 {
-		c.put(strings.Repeat("k", i+1), &entry{size: 100})
-		if len(c.m) > 10 || c.bytes > c.maxBytes {
-			t.Fatalf("after %d puts: %d entries, %d bytes", i+1, len(c.m), c.bytes)
+		e := &entry{size: 100}
+		c.Put(strings.Repeat("k", i+1), e, e.size)
+		if c.Len() > entries || c.Bytes() > maxBytes {
+			t.Fatalf("after %d puts: %d entries, %d bytes", i+1, c.Len(), c.Bytes())
 		}
 	}
 	// Entries that take the whole budget evict the others.
-	c.put("big", &entry{size: c.maxBytes - 3})
-	if len(c.m) != 1 || c.bytes != c.maxBytes {
-		t.Fatalf("%d entries, %d bytes of %d", len(c.m), c.bytes, c.maxBytes)
+	c.Put("big", &entry{}, maxBytes-3)
+	if c.Len() != 1 || c.Bytes() != maxBytes {
+		t.Fatalf("%d entries, %d bytes of %d", c.Len(), c.Bytes(), maxBytes)
 	}
-	c.drop("big")
-	if len(c.m) != 0 || c.bytes != 0 {
-		t.Fatalf("after drop: %d entries, %d bytes", len(c.m), c.bytes)
+	c.Drop("big")
+	if c.Len() != 0 || c.Bytes() != 0 {
+		t.Fatalf("after drop: %d entries, %d bytes", c.Len(), c.Bytes())
 	}
 	if newCache(-1) != nil {
 		t.Fatal("a negative size does not turn the cache off")
@@ -168,7 +171,7 @@ func TestTheCacheKeepsOnlyVerifiedSessionsOfModestSize(t *testing.T) {
 	for _, k := range []string{small, big, small[:len(small)-1] + "A", "garbage"} {
 		st.LoadValues(ctx, k)
 	}
-	if len(st.cache.m) != 1 || st.cache.get(small) == nil {
-		t.Fatalf("the cache holds %d entries; want only the small verified session", len(st.cache.m))
+	if _, ok := st.cache.Get(small); st.cache.Len() != 1 || !ok {
+		t.Fatalf("the cache holds %d entries; want only the small verified session", st.cache.Len())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/cookie"
+	"github.com/djsession/djsession/internal/decoded"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/signing"
 )
@@ -71,7 +72,7 @@ type Store struct {
 	// Manager can write, minus the length of the value.
 	lineOverhead int
 
-	cache *cache // nil when off
+	cache *decoded.Cache[*entry] // nil when off
 }
 
 // SignedCookiesSalt is the salt of Django's signed_cookies engine.
@@ -197,11 +198,11 @@ func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, tim
 		return nil, time.Time{}, false, err
 	}
 	if s.cache != nil {
-		if e := s.cache.get(key); e != nil {
+		if e, ok := s.cache.Get(key); ok {
 			if e.valid(s.now()) {
 				return e.values, e.exp, true, nil
 			}
-			s.cache.drop(key)
+			s.cache.Drop(key)
 			return nil, time.Time{}, false, nil
 		}
 	}
@@ -210,7 +211,7 @@ func (s *Store) LoadValues(ctx context.Context, key string) (map[string]any, tim
 		return nil, time.Time{}, false, nil
 	}
 	if s.cache != nil && e.size <= maxCachedJSON {
-		s.cache.put(key, e)
+		s.cache.Put(key, e, e.size)
 	}
 	return e.values, e.exp, true, nil
 }
