@@ -110,6 +110,18 @@ type Config struct {
 	// that keeps decoded values).
 	Codec Codec
 
+	// DecodedCacheEntries is how many sessions of a byte store (one that is
+	// not a ValueStore) the Manager keeps decoded, under the exact bytes of
+	// their record, so that a request whose record has not changed since it
+	// was last read or saved skips the signature check and the decoding.
+	// Only with a PureCodec (DjangoCodec, JSONCodec, the pickle codec). The
+	// reads that decode and the saves of existing sessions fill it, never
+	// the creation of a session. It holds at most 8 KiB of record and JSON
+	// per entry (8 MiB by default), evicts at random when full, and keeps
+	// no session of over 16 KiB of JSON. Zero means
+	// DefaultDecodedCacheEntries; a negative value turns it off.
+	DecodedCacheEntries int
+
 	// Logger receives warnings (corrupted session data, a short SecretKey)
 	// and the errors of the default ErrorHandler. Nil means slog.Default().
 	// Session keys and session data are never logged.

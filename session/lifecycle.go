@@ -98,11 +98,17 @@ func (s *Session) storeLocked(ctx context.Context, key string, date time.Time, m
 		s.data.handedOver()
 		return nil
 	}
-	data, err := s.m.encodeChecked(s.data.m)
+	data, jlen, err := s.m.encodeChecked(s.data.m)
 	if err != nil {
 		return err
 	}
-	return s.m.store.Save(ctx, key, data, date, mustCreate)
+	if err := s.m.store.Save(ctx, key, data, date, mustCreate); err != nil {
+		return err
+	}
+	if !mustCreate {
+		s.keepSaved(data, jlen)
+	}
+	return nil
 }
 
 // createLocked saves the data under a new random key (Django's create()).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/cookie"
+	"github.com/djsession/djsession/internal/decoded"
 )
 
 // Manager holds a validated Config and a Store and provides the middleware.
@@ -20,6 +21,7 @@ type Manager struct {
 	svstore SizedValueStore // vstore, when it takes the size the Manager measured
 	dkstore DataKeyedStore  // store, when its keys are made from the data
 	codec   Codec
+	decoded *decoded.Cache[map[string]any] // byte stores' decoded sessions (nil: off)
 	cfg     Config
 	now     func() time.Time
 	logger  *slog.Logger
@@ -74,6 +76,7 @@ func New(store Store, cfg Config) (*Manager, error) {
 	if m.codec == nil {
 		m.codec = NewDjangoCodec(c.SecretKey, c.FallbackKeys, c.Now)
 	}
+	m.decoded = newDecodedCache(c.DecodedCacheEntries, m.vstore, m.dkstore, m.codec)
 	if m.onErr == nil {
 		m.onErr = DefaultErrorHandler(c.Logger)
 	}
@@ -112,10 +115,11 @@ func (m *Manager) cookieLine(key string, e expiry, now time.Time) string {
 }
 
 // load reads the record under key: decoded values, the record's expiry,
-// whether the values are a store's shared snapshot, and whether the record
-// was found. Data that cannot be decoded is found, with an error matching
+// whether the values are a shared snapshot (a ValueStore's, or the decoded
+// cache's), whether the record was found, and, from a byte store, the
+// record's bytes. Data that cannot be decoded is found, with an error matching
 // ErrCorrupt, or ErrCodecMismatch for another codec's data.
-func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, error) {
+func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, []byte, error) {
 	if m.vstore != nil {
 		vals, exp, found, err := m.vstore.LoadValues(ctx, key)
 		if err != nil {
@@ -123,32 +127,35 @@ func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Ti
 				err = fmt.Errorf("%w: %w", ErrUnreadable, err)
 			}
 			if errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
-				return nil, exp, false, true, err
+				return nil, exp, false, true, nil, err
 			}
-			return nil, exp, false, false, err
+			return nil, exp, false, false, nil, err
 		}
-		return vals, exp, true, found, nil
+		return vals, exp, true, found, nil, nil
 	}
 	data, exp, found, err := m.store.Load(ctx, key)
 	if err != nil || !found {
-		return nil, exp, false, found, err
+		return nil, exp, false, found, nil, err
+	}
+	if vals, ok := m.decoded.GetBytes(data); ok {
+		return vals, exp, true, true, data, nil
 	}
 	vals, err := m.codec.Decode(data)
 	if err != nil {
 		if errors.Is(err, ErrCodecMismatch) {
 			// Another program's data, or another codec's: an error the
 			// handler sees, never an empty session that a save overwrites.
-			return nil, exp, false, true, err
+			return nil, exp, false, true, nil, err
 		}
 		if unreadable(err) {
-			return nil, exp, false, true, fmt.Errorf("%w: %w", ErrUnreadable, err)
+			return nil, exp, false, true, nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 		}
 		if !errors.Is(err, ErrCorrupt) {
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		return nil, exp, false, true, err
+		return nil, exp, false, true, nil, err
 	}
-	return vals, exp, false, true, nil
+	return vals, exp, m.keepDecoded(data, vals), true, data, nil
 }
 
 func (m *Manager) corrupt(ctx context.Context, err error) {

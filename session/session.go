@@ -73,6 +73,7 @@ type Session struct {
 	accessed  bool         // Django's accessed: read or written during the request
 
 	loadedExpiry time.Time // the record's expiry as the store reported it
+	record       []byte    // the record's bytes, from a byte store: what a save supersedes in the decoded cache
 }
 
 // ErrResponseCommitted is matched by the error of Save and CycleKey called
@@ -118,7 +119,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 	s.scanLocked()
 	s.stage = stageLoaded
 	for i := range s.cands {
-		data, exp, shared, found, err := s.m.load(ctx, s.cands[i])
+		data, exp, shared, found, raw, err := s.m.load(ctx, s.cands[i])
 		if err != nil && found && errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
 			// As Django: unreadable data is an empty session under the key.
 			s.m.corrupt(ctx, err)
@@ -134,6 +135,7 @@ func (s *Session) loadLocked(ctx context.Context) {
 		if found {
 			s.key, s.verified = s.cands[i], true
 			s.data.adopt(data, shared)
+			s.record = raw
 			s.loadedExpiry = exp
 			return
 		}

@@ -167,29 +167,35 @@ const maxFloatStretch = 8
 // encoder's output when that proves the session is within the limit
 // (exact length times maxFloatStretch at most the limit), so that the
 // common small session is walked once, by the encoder; otherwise the
-// session is measured as always, and the result is the same.
-func (m *Manager) encodeChecked(data map[string]any) ([]byte, error) {
+// session is measured as always, and the result is the same. It also
+// returns the session's size: the exact length of its JSON with a codec of
+// this package, SizeOf's measure otherwise.
+func (m *Manager) encodeChecked(data map[string]any) ([]byte, int, error) {
 	if mc, ok := m.codec.(measuringCodec); ok {
 		out, n, err := mc.encodeMeasured(data)
 		if err != nil {
-			return nil, encodingError(data, err)
+			return nil, 0, encodingError(data, err)
 		}
 		if n <= m.maxSize/maxFloatStretch {
-			return out, nil
+			return out, n, nil
 		}
 		if err := m.checkSize(data); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return out, nil
+		return out, n, nil
 	}
-	if err := m.checkSize(data); err != nil {
-		return nil, err
+	n, err := jsonLen(data, 0)
+	if err != nil {
+		return nil, 0, encodingError(data, err)
+	}
+	if err := m.checkMeasured(data, n); err != nil {
+		return nil, 0, err
 	}
 	out, err := m.codec.Encode(data)
 	if err != nil {
-		return nil, encodingError(data, err)
+		return nil, 0, encodingError(data, err)
 	}
-	return out, nil
+	return out, n, nil
 }
 
 // jsonLen returns the length of v's JSON as Python's json.dumps writes it

@@ -117,3 +117,8 @@ func (Codec) Encode(values map[string]any) ([]byte, error) {
 func (Codec) Decode(data []byte) (map[string]any, error) {
 	return unmarshal(data)
 }
+
+// PureDecode marks Codec as a session.PureCodec: Decode depends on the
+// bytes alone, so the Manager may keep decoded sessions
+// (session.Config.DecodedCacheEntries).
+func (Codec) PureDecode() {}
