@@ -85,12 +85,14 @@ func (c *Cache[V]) Replace(old []byte, key string, v V, size int) {
 		return
 	}
 	c.dropLocked(key)
-	for k, e := range c.m {
-		if len(c.m) < c.maxEntries && c.bytes+size <= c.maxBytes {
-			break
+	if len(c.m) >= c.maxEntries || c.bytes+size > c.maxBytes {
+		for k, e := range c.m {
+			c.bytes -= e.size
+			delete(c.m, k)
+			if len(c.m) < c.maxEntries && c.bytes+size <= c.maxBytes {
+				break
+			}
 		}
-		c.bytes -= e.size
-		delete(c.m, k)
 	}
 	c.m[key] = entry[V]{v: v, size: size}
 	c.bytes += size
