@@ -56,7 +56,13 @@ type impl struct {
 func untouched(w http.ResponseWriter, r *http.Request) { body(w) }
 
 func djsessionImpl(tb testing.TB, name string, store session.Store, codec session.Codec) impl {
-	m, err := session.New(store, session.Config{SecretKey: secret, Codec: codec})
+	return djsessionWith(tb, name, store, session.Config{Codec: codec})
+}
+
+// djsessionWith is djsessionImpl with cfg (its SecretKey is set here).
+func djsessionWith(tb testing.TB, name string, store session.Store, cfg session.Config) impl {
+	cfg.SecretKey = secret
+	m, err := session.New(store, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -212,6 +218,10 @@ func impls(tb testing.TB) []impl {
 		// The same store seen as a byte store: Django's signed format, as
 		// with a database, file or Redis store.
 		djsessionImpl(tb, "djsession-signed", bytesOnly{memory.New(memory.Options{})}, nil),
+		// Without the Manager's cache of decoded sessions: every read
+		// verifies and decodes (a record read for the first time, or
+		// changed by another writer since).
+		djsessionWith(tb, "djsession-signed-uncached", bytesOnly{memory.New(memory.Options{})}, session.Config{DecodedCacheEntries: -1}),
 		// A byte store with unsigned JSON (the alternative to value
 		// snapshots for an in-process store).
 		djsessionImpl(tb, "djsession-json", bytesOnly{memory.New(memory.Options{})}, session.JSONCodec{}),

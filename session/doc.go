@@ -118,4 +118,12 @@
 // default (DjangoCodec); JSONCodec is unsigned JSON, and package
 // session/pickle is the pickle of Django's cache engine. Planned, not built
 // yet: an atomic read-modify-write and a per-user index (see Store).
+//
+// For a byte store, the Manager keeps the sessions it decoded or saved in a
+// bounded cache keyed by the exact bytes of their record
+// (Config.DecodedCacheEntries): a request whose record has not changed
+// since then skips the signature check and the decoding, and a record that
+// another writer changed is decoded afresh, since its bytes differ. Only a
+// PureCodec's sessions are cached, and the creation of a session never
+// fills the cache.
 package session
