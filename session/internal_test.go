@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 )
@@ -121,4 +122,52 @@ func FuzzParseISOTime(f *testing.F) {
 			t.Fatalf("%q: parsed %v, round trip %v, %v", s, tm, back, err)
 		}
 	})
+}
+
+// The key buffer hands out each byte of crypto/rand once and keeps none of
+// those it handed out.
+func TestKeyRandomZeroesWhatItHandsOut(t *testing.T) {
+	var r randomBuffer
+	seen := map[[16]byte]bool{}
+	for i := range 200 { // several refills
+		var b [16]byte
+		r.read(b[:])
+		if seen[b] {
+			t.Fatalf("read %d repeated earlier bytes", i)
+		}
+		seen[b] = true
+		for j, c := range r.buf[:len(r.buf)-r.left] {
+			if c != 0 {
+				t.Fatalf("after read %d, byte %d handed out is still in the buffer", i, j)
+			}
+		}
+		if r.left == len(r.buf) || r.left < 0 {
+			t.Fatalf("after read %d, %d bytes left", i, r.left)
+		}
+	}
+}
+
+// Keys made at once by many goroutines never repeat.
+func TestNewKeyConcurrently(t *testing.T) {
+	const goroutines, each = 8, 500
+	keys := make(chan string, goroutines*each)
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				keys <- NewKey()
+			}
+		}()
+	}
+	wg.Wait()
+	close(keys)
+	seen := map[string]bool{}
+	for k := range keys {
+		if seen[k] || !ValidKey(k) {
+			t.Fatalf("NewKey gave %q twice or invalid", k)
+		}
+		seen[k] = true
+	}
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"crypto/rand"
+	"sync"
 )
 
 // keyAlphabet is Django's session key alphabet: lower-case ASCII letters and digits.
@@ -44,9 +45,7 @@ func NewKey() string {
 	var buf [48]byte
 	n := 0
 	for n < len(out) {
-		// crypto/rand.Read never returns an error (Go 1.24+): it crashes the
-		// program if the system's source of randomness fails.
-		_, _ = rand.Read(buf[:])
+		keyRandom.read(buf[:])
 		for _, b := range buf {
 			// 252 = 7*36: rejecting the last 4 byte values keeps the
 			// distribution uniform.
@@ -60,5 +59,34 @@ func NewKey() string {
 			}
 		}
 	}
+	clear(buf[:])
 	return string(out[:])
+}
+
+// keyRandom hands out crypto/rand's bytes in pieces: one call to
+// crypto/rand.Read (a getrandom system call on Linux, which costs more than
+// the rest of a key) fills the buffer for about 20 keys. Every byte is used
+// once and zeroed as it is handed out, so the buffer never holds a byte of
+// a key that was already made.
+var keyRandom randomBuffer
+
+type randomBuffer struct {
+	mu   sync.Mutex
+	buf  [1024]byte
+	left int // the unused bytes are the last left of buf
+}
+
+func (r *randomBuffer) read(dst []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.left < len(dst) {
+		// crypto/rand.Read never returns an error (Go 1.24+): it crashes
+		// the program if the system's source of randomness fails.
+		_, _ = rand.Read(r.buf[:])
+		r.left = len(r.buf)
+	}
+	used := r.buf[len(r.buf)-r.left:][:len(dst)]
+	copy(dst, used)
+	clear(used)
+	r.left -= len(dst)
 }

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -157,6 +158,12 @@ func appendBool(dst []byte, b bool) []byte {
 	return append(dst, "false"...)
 }
 
+// mapEntry is one key and value of a map being written.
+type mapEntry struct {
+	k string
+	v any
+}
+
 func appendMap(dst []byte, m map[string]any, depth int) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
@@ -164,27 +171,28 @@ func appendMap(dst []byte, m map[string]any, depth int) ([]byte, error) {
 	if depth >= MaxDepth {
 		return dst, ErrTooDeep
 	}
-	// Small maps sort their keys on the stack: no allocation per call.
-	var small [16]string
-	keys := small[:0]
+	// Small maps sort their entries on the stack: no allocation per call,
+	// and no second lookup of each key.
+	var small [16]mapEntry
+	entries := small[:0]
 	if len(m) > len(small) {
-		keys = make([]string, 0, len(m))
+		entries = make([]mapEntry, 0, len(m))
 	}
-	for k := range m {
-		keys = append(keys, k)
+	for k, v := range m {
+		entries = append(entries, mapEntry{k, v})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(entries, func(a, b mapEntry) int { return strings.Compare(a.k, b.k) })
 	dst = append(dst, '{')
-	for i, k := range keys {
+	for i, e := range entries {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		var err error
-		if dst, err = appendString(dst, k); err != nil {
+		if dst, err = appendString(dst, e.k); err != nil {
 			return dst, err
 		}
 		dst = append(dst, ':')
-		if dst, err = appendValue(dst, m[k], depth+1); err != nil {
+		if dst, err = appendValue(dst, e.v, depth+1); err != nil {
 			return dst, err
 		}
 	}

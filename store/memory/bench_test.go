@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/store/memory"
 )
 
@@ -28,5 +29,20 @@ func BenchmarkLoadValues(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkSaveNew creates sessions in Django's signed form (about 150
+// bytes) under new keys, as the benchmarks module's New request does: the
+// store fills up to MaxEntries and then culls.
+func BenchmarkSaveNew(b *testing.B) {
+	s := memory.New(memory.Options{})
+	data := []byte("eyJjYXJ0IjpbImFwcGxlIiwicGVhciIsInBsdW0iXSwidXNlcl9pZCI6NDIsInVzZXJuYW1lIjoiYWxpY2UiLCJ2aXNpdHMiOjF9:1uZ8xX:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ")
+	exp := time.Now().Add(14 * 24 * time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Save(bg, session.NewKey(), data, exp, true); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
