@@ -13,7 +13,10 @@
 //     Django's check_password does;
 //   - Store.SetPassword is set_password followed by save(): a new
 //     pbkdf2_sha256 hash written back to the row, which the Django site
-//     accepts.
+//     accepts;
+//   - Store.UpdateLastLogin is update_last_login, which Django runs on
+//     every login: call it after auth.Authenticator.Login, so that the
+//     Django site sees the Go logins in last_login.
 //
 // The driver is the caller's: open the database Django uses (the same
 // SQLite file, the same PostgreSQL or MySQL database) with any
@@ -31,6 +34,7 @@
 //
 // The table is Django's: `manage.py migrate` creates it, and this package
 // never creates or alters it. It reads the columns id, username, password
-// and is_active, which a custom user model derived from AbstractUser keeps
-// (give its table name in Options.Table).
+// and is_active and writes password and last_login, which a custom user
+// model derived from AbstractUser keeps (give its table name in
+// Options.Table).
 package djangouser

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/auth/hashers"
@@ -66,6 +67,7 @@ type Store struct {
 	byID      string
 	byName    string
 	setPass   string
+	setLogin  string
 	dummyHash string
 }
 
@@ -110,6 +112,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 		byID:      "SELECT " + cols + " FROM " + opts.Table + " WHERE id = " + p1,
 		byName:    "SELECT " + cols + " FROM " + opts.Table + " WHERE username = " + p1,
 		setPass:   "UPDATE " + opts.Table + " SET password = " + p1 + " WHERE id = " + p2,
+		setLogin:  "UPDATE " + opts.Table + " SET last_login = " + p1 + " WHERE id = " + p2,
 		dummyHash: dummy,
 	}, nil
 }
@@ -233,4 +236,43 @@ func (s *Store) SetPassword(ctx context.Context, id, password string) (*User, er
 		return nil, fmt.Errorf("%w: id %s", auth.ErrUserNotFound, id)
 	}
 	return s.ByID(ctx, id)
+}
+
+// UpdateLastLogin sets the user's last_login to at, as Django's
+// update_last_login does on every login (the user_logged_in signal): call
+// it after auth.Authenticator.Login, so that the Django site (its admin,
+// its password reset tokens, which include last_login) sees the logins
+// made on the Go side too. The time is written in UTC, as Django writes it
+// with USE_TZ = True: a timestamp with time zone on PostgreSQL, and on
+// SQLite and MySQL the text Django's own backends write ("2006-01-02
+// 15:04:05.000000", microseconds at most). The error matches
+// auth.ErrUserNotFound when id names no user.
+func (s *Store) UpdateLastLogin(ctx context.Context, id string, at time.Time) error {
+	pk, err := parseID(id)
+	if err != nil {
+		return err
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	var v any = at
+	if s.opts.Placeholders == Question {
+		v = djangoDateTime(at)
+	}
+	res, err := s.db.ExecContext(ctx, s.setLogin, v, pk)
+	if err != nil {
+		return fmt.Errorf("djangouser: storing the last login of user %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: id %s", auth.ErrUserNotFound, id)
+	}
+	return nil
+}
+
+// djangoDateTime is str() of the naive UTC datetime, what Django's SQLite
+// and MySQL backends store for an aware datetime when USE_TZ is on:
+// microseconds only when there are some.
+func djangoDateTime(t time.Time) string {
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02 15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05.000000")
 }

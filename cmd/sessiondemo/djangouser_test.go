@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/auth/djangouser"
@@ -30,7 +31,8 @@ func TestDjangoUserTable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dsn := tc.dsn(t)
-			site := startDjangoSite(t, djangoEnv(map[string]string{"DJSITE_DATABASE": dsn}),
+			env := djangoEnv(map[string]string{"DJSITE_DATABASE": dsn})
+			site := startDjangoSite(t, env,
 				"alice", "wonderland", "bob", "builder1", "dora", "explorer")
 			db, err := tc.open(dsn)
 			if err != nil {
@@ -108,6 +110,29 @@ func TestDjangoUserTable(t *testing.T) {
 				}
 				if _, err := users.SetPassword(ctx, "999999", "x"); !errors.Is(err, auth.ErrUserNotFound) {
 					t.Errorf("SetPassword of an unknown id: %v", err)
+				}
+			})
+			t.Run("UpdateLastLogin writes what Django reads as last_login", func(t *testing.T) {
+				bob, err := users.ByUsername(ctx, "bob")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range []struct {
+					at   time.Time
+					want string
+				}{
+					{time.Date(2026, 12, 1, 15, 4, 5, 123456789, time.UTC), "2026-12-01T15:04:05.123456Z"},
+					{time.Date(2026, 12, 1, 16, 4, 5, 0, time.FixedZone("CET", 3600)), "2026-12-01T15:04:05Z"},
+				} {
+					if err := users.UpdateLastLogin(ctx, bob.PK, c.at); err != nil {
+						t.Fatal(err)
+					}
+					if got := djangoLastLogin(t, env, "bob").Format(time.RFC3339Nano); got != c.want {
+						t.Errorf("after UpdateLastLogin(%v), Django reads last_login %s, want %s", c.at, got, c.want)
+					}
+				}
+				if err := users.UpdateLastLogin(ctx, "999999", time.Now()); !errors.Is(err, auth.ErrUserNotFound) {
+					t.Errorf("UpdateLastLogin of an unknown id: %v", err)
 				}
 			})
 			t.Run("Authenticate upgrades a hash as check_password does", func(t *testing.T) {

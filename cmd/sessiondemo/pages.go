@@ -87,7 +87,10 @@ func (s *server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusInternalServerError, "The session could not be saved.")
 		return
 	}
-	s.users.recordLogin(u.PK, time.Now())
+	if err := s.users.recordLogin(r.Context(), u.PK, time.Now()); err != nil {
+		// The login itself succeeded: the session holds the user.
+		s.log.ErrorContext(r.Context(), "login: recording the last login", "error", err)
+	}
 	s.log.InfoContext(r.Context(), "login", "username", u.Username)
 	s.auth.RedirectAfterLogin(w, r, afterLogin)
 }

@@ -34,17 +34,36 @@ var sideUsers = []string{
 
 // pair is one Django site and one Go demo on the same engine.
 type pair struct {
-	django string // http://127.0.0.1:port of the Django site
-	goURL  string // http://127.0.0.1:port of the Go demo
+	django string   // http://127.0.0.1:port of the Django site
+	env    []string // the Django site's environment, for manage.py
+	goURL  string   // http://127.0.0.1:port of the Go demo
 	srv    *server
 	expiry storeExpiry
+}
+
+// djangoLastLogin is the user's last_login as Django reads it (the zero
+// time for null).
+func djangoLastLogin(t *testing.T, env []string, username string) time.Time {
+	t.Helper()
+	var shown struct {
+		LastLogin *time.Time `json:"last_login"`
+	}
+	out := manage(t, env, "showuser", username)
+	if err := json.Unmarshal([]byte(out[strings.LastIndex(out, "{"):]), &shown); err != nil {
+		t.Fatalf("showuser printed %q: %v", out, err)
+	}
+	if shown.LastLogin == nil {
+		return time.Time{}
+	}
+	return *shown.LastLogin
 }
 
 // startPair starts both sides on an engine.
 func startPair(t *testing.T, eng sideEngine) *pair {
 	t.Helper()
 	settings, cfg, expiry := eng.setup(t)
-	site := startDjangoSite(t, djangoEnv(settings), sideUsers...)
+	env := djangoEnv(settings)
+	site := startDjangoSite(t, env, sideUsers...)
 	cfg.DjangoIterations = testIterations
 	cfg.SecretKey = []byte(testKey)
 	cfg.DataDir = t.TempDir()
@@ -56,7 +75,7 @@ func startPair(t *testing.T, eng sideEngine) *pair {
 	t.Cleanup(func() { srv.Close() })
 	ts := httptest.NewServer(srv) // 127.0.0.1, as the Django site
 	t.Cleanup(ts.Close)
-	return &pair{django: site.base, goURL: ts.URL, srv: srv, expiry: expiry}
+	return &pair{django: site.base, env: env, goURL: ts.URL, srv: srv, expiry: expiry}
 }
 
 // requireSideBySide skips under a bare go test: the side-by-side tests
@@ -298,12 +317,18 @@ func TestSideBySide(t *testing.T) {
 			})
 			t.Run("a login on Go is a login on Django", func(t *testing.T) {
 				b := newBrowser(t)
+				before := time.Now() // after the Django login above
 				p.goLogin(b, "alice", "wonderland")
 				if got := p.djangoUser(b); got != "alice" {
 					t.Fatalf("Django serves %q after a Go login, want alice", got)
 				}
 				if v := p.djangoView(b); v.User != "alice" {
 					t.Errorf("Django's request.user is %v", v.User)
+				}
+				// As Django's login does (update_last_login), the Go login
+				// wrote auth_user.last_login.
+				if at := djangoLastLogin(t, p.env, "alice"); at.Before(before) || at.After(time.Now()) {
+					t.Errorf("after a Go login, Django reads last_login %v; want a time after %v", at, before)
 				}
 			})
 			t.Run("a wrong password logs in on neither side", func(t *testing.T) {

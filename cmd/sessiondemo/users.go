@@ -101,16 +101,18 @@ func (db *userDB) authenticate(ctx context.Context, username, password string) *
 }
 
 // recordLogin sets the user's last_login to now, as Django's
-// update_last_login does, keeping the login before it.
-func (db *userDB) recordLogin(id string, now time.Time) {
+// update_last_login does, keeping the login before it. With Django's user
+// table, it writes auth_user.last_login, which the Django site reads.
+func (db *userDB) recordLogin(ctx context.Context, id string, now time.Time) error {
 	if db.django != nil {
-		return // Django's last_login is not written by the demo
+		return db.django.UpdateLastLogin(ctx, id, now)
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if u, ok := db.byID[id]; ok {
 		u.PrevLogin, u.LastLogin = u.LastLogin, now
 	}
+	return nil
 }
 
 // changePassword stores a new Django hash of password for the user and
