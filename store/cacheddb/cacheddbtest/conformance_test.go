@@ -9,7 +9,8 @@ import (
 	"github.com/djsession/djsession/store/cacheddb"
 )
 
-// TestConformance runs storetest on cacheddb over SQLite and PostgreSQL,
+// TestConformance runs storetest on cacheddb over SQLite, PostgreSQL and
+// MariaDB (the MySQL store),
 // with memcached and Redis as the cache. The database codec is JSONCodec
 // here, because storetest's ValueStore checks read the byte form as JSON;
 // the Django tests use Django's signed form.
@@ -21,6 +22,7 @@ func TestConformance(t *testing.T) {
 		}{
 			{"SQLite", func(t *testing.T) session.Store { st, _ := sqliteDB(t, tempDB(t)); return st }},
 			{"PostgreSQL", func(t *testing.T) session.Store { return postgresDB(t) }},
+			{"MariaDB", func(t *testing.T) session.Store { return mysqlDB(t) }},
 		} {
 			t.Run(db.name+" with "+c.name, func(t *testing.T) {
 				storetest.RunWithOptions(t, func(t *testing.T) session.Store {

@@ -13,7 +13,13 @@ require (
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/go-sql-driver/mysql v1.10.1 // indirect
+)
+
+require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/djsession/djsession/store/sqlstore/mysql v0.0.0-00010101000000-000000000000
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -40,3 +46,5 @@ replace (
 	github.com/djsession/djsession/store/sqlstore/postgres => ../../sqlstore/postgres
 	github.com/djsession/djsession/store/sqlstore/sqlite => ../../sqlstore/sqlite
 )
+
+replace github.com/djsession/djsession/store/sqlstore/mysql => ../../sqlstore/mysql

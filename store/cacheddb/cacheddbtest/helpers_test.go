@@ -22,6 +22,7 @@ import (
 	memcachestore "github.com/djsession/djsession/store/memcache"
 	redisstore "github.com/djsession/djsession/store/redis"
 	"github.com/djsession/djsession/store/sqlstore"
+	"github.com/djsession/djsession/store/sqlstore/mysql"
 	"github.com/djsession/djsession/store/sqlstore/postgres"
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
@@ -136,8 +137,25 @@ func postgresDB(t *testing.T) *sqlstore.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return ownTable(t, db, postgres.New)
+}
+
+// mysqlDB is a table of the test's own on the test command's MariaDB.
+func mysqlDB(t *testing.T) *sqlstore.Store {
+	dsn := testservers.Require(t, testservers.EnvMySQLDSN)
+	db, err := mysql.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return ownTable(t, db, mysql.New)
+}
+
+// ownTable creates a table no other test uses with newStore (a dialect's
+// New) and drops it when the test ends.
+func ownTable(t *testing.T, db *sql.DB, newStore func(*sql.DB, sqlstore.Options) (*sqlstore.Store, error)) *sqlstore.Store {
 	name := "cacheddb_" + time.Now().Format("150405") + "_" + string(rune('a'+tables.Add(1)%26)) + strings.Repeat("x", int(tables.Load()%7))
-	st, err := postgres.New(db, sqlstore.Options{TableName: name})
+	st, err := newStore(db, sqlstore.Options{TableName: name})
 	if err != nil {
 		t.Fatal(err)
 	}
