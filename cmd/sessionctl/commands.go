@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/cmd/internal/cacheconn"
+	"github.com/djsession/djsession/cmd/internal/keys"
 	"github.com/djsession/djsession/cookie"
 	"github.com/djsession/djsession/internal/pyjson"
 	"github.com/djsession/djsession/session"
@@ -237,13 +238,7 @@ func secrets(cmd string, o *opts, stderr io.Writer) ([]byte, [][]byte, bool) {
 		usageError(stderr, cmd, "no secret key: set SECRET_KEY or pass --secret-key-file FILE")
 		return nil, nil, false
 	}
-	var fb [][]byte
-	for _, k := range strings.Split(o.fallbacks, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			fb = append(fb, []byte(k))
-		}
-	}
-	return []byte(key), fb, true
+	return []byte(key), keys.Fallbacks(o.fallbacks), true
 }
 
 // readKeyFile reads a secret key from a file: its content without the

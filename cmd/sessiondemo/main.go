@@ -39,6 +39,11 @@
 //	--django-iterations n the PBKDF2 count of the Django site's password
 //	                      hasher (default 260000, Django 3.2's)
 //
+// SECRET_KEY_FALLBACKS in the environment lists older keys, comma-separated
+// (Django's SECRET_KEY_FALLBACKS): sessions, logins and signed cookies made
+// with them still verify, and whatever is saved again is signed with the
+// current key.
+//
 // Without a secret key it generates one with crypto/rand into the data
 // folder on first start, says so, and reuses it afterwards. It creates the
 // session table on start and stops gracefully on SIGINT or SIGTERM.
@@ -61,6 +66,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/djsession/djsession/cmd/internal/keys"
 )
 
 func main() {
@@ -111,6 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Cache:            *cache,
 		DataDir:          *dataDir,
 		SecretKey:        key,
+		FallbackKeys:     keys.Fallbacks(getenv("SECRET_KEY_FALLBACKS")),
 		SecureCookies:    *secure,
 		Logger:           logger,
 		DjangoUsers:      *djangoUsers,

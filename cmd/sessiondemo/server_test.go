@@ -22,6 +22,9 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testservers"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/store/sqlstore"
+	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
 
 const testKey = "demo-test-secret-key-0123456789abcdef"
@@ -491,4 +494,74 @@ func randomText(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)[:n]
+}
+
+// TestRunReadsSecretKeyFallbacks starts the demo as a user rotating the key
+// does, SECRET_KEY new and SECRET_KEY_FALLBACKS naming the old one: a
+// session signed with the old key is still read; without the fallback it
+// is not.
+func TestRunReadsSecretKeyFallbacks(t *testing.T) {
+	const oldKey, newKey = "the-old-secret-key-0123456789abcdefghij", "the-new-secret-key-0123456789abcdefghij"
+	for _, tc := range []struct {
+		name      string
+		fallbacks string
+		want      bool
+	}{
+		{"with the old key among the fallbacks", "an-older-key-0123456789abcdefghijklmnop, " + oldKey, true},
+		{"without it", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db, err := sqlite.Open(filepath.Join(dir, "sessions.sqlite3"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := sqlite.New(db, sqlstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateTable(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			m, err := session.New(st, session.Config{SecretKey: []byte(oldKey)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := m.Open(t.Context(), "")
+			s.Set("signed with", "the old key")
+			if err := s.Save(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			env := map[string]string{"SECRET_KEY": newKey, "SECRET_KEY_FALLBACKS": tc.fallbacks}
+			pr, pw := io.Pipe()
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", dir}, func(k string) string { return env[k] }, pw, io.Discard)
+				pw.Close()
+			}()
+			line, err := bufio.NewReader(pr).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			go io.Copy(io.Discard, pr)
+			base := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`).FindString(line)
+			req, _ := http.NewRequest("GET", base+"api/session", nil)
+			req.AddCookie(&http.Cookie{Name: "sessionid", Value: s.Key()})
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if got := strings.Contains(string(body), `"signed with": "the old key"`) || strings.Contains(string(body), `"signed with":"the old key"`); got != tc.want {
+				t.Errorf("the old session read: %v, want %v (%s)", got, tc.want, body)
+			}
+			cancel()
+			<-done
+		})
+	}
 }
