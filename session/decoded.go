@@ -58,17 +58,19 @@ func newDecodedCache(entries int, vstore ValueStore, dkstore DataKeyedStore, cod
 }
 
 // keepDecoded caches vals, just decoded from data, when they are small
-// enough, and reports whether it did (vals is then a shared snapshot).
-func (m *Manager) keepDecoded(data []byte, vals map[string]any) bool {
+// enough, and reports whether it did (vals is then a shared snapshot),
+// with the cache's key.
+func (m *Manager) keepDecoded(data []byte, vals map[string]any) (bool, string) {
 	if m.decoded == nil {
-		return false
+		return false, ""
 	}
 	n, err := jsonLen(vals, 0)
 	if err != nil || n > maxDecodedJSON {
-		return false
+		return false, ""
 	}
-	m.decoded.Put(string(data), vals, 2*n)
-	return true
+	key := string(data)
+	m.decoded.Put(key, vals, 2*n)
+	return true, key
 }
 
 // keepSaved caches the values of s, just saved as data whose JSON is jlen
@@ -82,9 +84,10 @@ func (s *Session) keepSaved(data []byte, jlen int) {
 	if !s.data.shared && normalizeOwned(&s.data) != nil {
 		return
 	}
-	s.m.decoded.Replace(s.record, string(data), s.data.m, 2*jlen)
+	key := string(data)
+	s.m.decoded.Replace(s.record, key, s.data.m, 2*jlen)
 	s.data.handedOver()
-	s.record = data
+	s.record = key
 }
 
 // normalizeOwned puts the values of v that may not be in their JSON form

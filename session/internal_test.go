@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestComputeExpiry(t *testing.T) {
@@ -169,5 +170,14 @@ func TestNewKeyConcurrently(t *testing.T) {
 			t.Fatalf("NewKey gave %q twice or invalid", k)
 		}
 		seen[k] = true
+	}
+}
+
+// A Session is the one allocation a request that uses its session adds:
+// keep it in the 320-byte size class (a field more, or a bool in the wrong
+// place, moves every request to the 352-byte class).
+func TestSessionFitsItsSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(Session{}); n > 320 {
+		t.Errorf("Session is %d bytes, over the 320-byte size class", n)
 	}
 }

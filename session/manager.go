@@ -116,10 +116,10 @@ func (m *Manager) cookieLine(key string, e expiry, now time.Time) string {
 
 // load reads the record under key: decoded values, the record's expiry,
 // whether the values are a shared snapshot (a ValueStore's, or the decoded
-// cache's), whether the record was found, and, from a byte store, the
-// record's bytes. Data that cannot be decoded is found, with an error matching
+// cache's), whether the record was found, and, when the decoded cache holds
+// the record, its key there. Data that cannot be decoded is found, with an error matching
 // ErrCorrupt, or ErrCodecMismatch for another codec's data.
-func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, []byte, error) {
+func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, string, error) {
 	if m.vstore != nil {
 		vals, exp, found, err := m.vstore.LoadValues(ctx, key)
 		if err != nil {
@@ -127,35 +127,36 @@ func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Ti
 				err = fmt.Errorf("%w: %w", ErrUnreadable, err)
 			}
 			if errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
-				return nil, exp, false, true, nil, err
+				return nil, exp, false, true, "", err
 			}
-			return nil, exp, false, false, nil, err
+			return nil, exp, false, false, "", err
 		}
-		return vals, exp, true, found, nil, nil
+		return vals, exp, true, found, "", nil
 	}
 	data, exp, found, err := m.store.Load(ctx, key)
 	if err != nil || !found {
-		return nil, exp, false, found, nil, err
+		return nil, exp, false, found, "", err
 	}
-	if vals, ok := m.decoded.GetBytes(data); ok {
-		return vals, exp, true, true, data, nil
+	if vals, record, ok := m.decoded.Lookup(data); ok {
+		return vals, exp, true, true, record, nil
 	}
 	vals, err := m.codec.Decode(data)
 	if err != nil {
 		if errors.Is(err, ErrCodecMismatch) {
 			// Another program's data, or another codec's: an error the
 			// handler sees, never an empty session that a save overwrites.
-			return nil, exp, false, true, nil, err
+			return nil, exp, false, true, "", err
 		}
 		if unreadable(err) {
-			return nil, exp, false, true, nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+			return nil, exp, false, true, "", fmt.Errorf("%w: %w", ErrUnreadable, err)
 		}
 		if !errors.Is(err, ErrCorrupt) {
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		return nil, exp, false, true, nil, err
+		return nil, exp, false, true, "", err
 	}
-	return vals, exp, m.keepDecoded(data, vals), true, data, nil
+	shared, record := m.keepDecoded(data, vals)
+	return vals, exp, shared, true, record, nil
 }
 
 func (m *Manager) corrupt(ctx context.Context, err error) {

@@ -66,14 +66,14 @@ type Session struct {
 	change    changeState  // what the request did to it (Django's modified, refined)
 	persist   persistState // whether it was saved during the request, and what happened since
 	resp      respState    // whether the response's headers went out
-	failure   loadFailure  // the store could not load the session
-	corrupt   error        // the record was found but could not be decoded (read as empty)
 	hadCookie bool         // the request had a cookie with the session's name (known from stageScanned)
 	verified  bool         // key names a record this request found in, or wrote to, the store
 	accessed  bool         // Django's accessed: read or written during the request
+	failure   loadFailure  // the store could not load the session
+	corrupt   error        // the record was found but could not be decoded (read as empty)
 
 	loadedExpiry time.Time // the record's expiry as the store reported it
-	record       []byte    // the record's bytes, from a byte store: what a save supersedes in the decoded cache
+	record       string    // the record's key in the Manager's decoded cache: what a save supersedes there
 }
 
 // ErrResponseCommitted is matched by the error of Save and CycleKey called

@@ -25,6 +25,7 @@ type Cache[V any] struct {
 
 type entry[V any] struct {
 	v    V
+	key  string // the map's own copy of the key, which Lookup hands out
 	size int
 }
 
@@ -49,37 +50,39 @@ func (c *Cache[V]) Get(key string) (V, bool) {
 	return e.v, ok
 }
 
-// GetBytes is Get for a key held in bytes; it does not allocate.
-func (c *Cache[V]) GetBytes(key []byte) (V, bool) {
+// Lookup is Get for a key held in bytes, which also returns the cache's
+// copy of the key as a string (to pass to Replace later without
+// converting the bytes again). It does not allocate.
+func (c *Cache[V]) Lookup(key []byte) (V, string, bool) {
 	if c == nil {
 		var zero V
-		return zero, false
+		return zero, "", false
 	}
 	c.mu.RLock()
 	e, ok := c.m[string(key)]
 	c.mu.RUnlock()
-	return e.v, ok
+	return e.v, e.key, ok
 }
 
 // Put keeps v under key, counting size bytes for it (the key's length is
 // added), and evicts entries at random until the cache is within its
 // bounds. A value larger than the whole byte budget is not kept.
 func (c *Cache[V]) Put(key string, v V, size int) {
-	c.Replace(nil, key, v, size)
+	c.Replace("", key, v, size)
 }
 
 // Replace is Put that first removes the entry under old, the encoded form
 // that key supersedes (a session saved again), so that stale versions do
-// not take the room of live ones. old may be nil.
-func (c *Cache[V]) Replace(old []byte, key string, v V, size int) {
+// not take the room of live ones. old may be "".
+func (c *Cache[V]) Replace(old, key string, v V, size int) {
 	if c == nil {
 		return
 	}
 	size += len(key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old != nil {
-		c.dropLocked(string(old))
+	if old != "" {
+		c.dropLocked(old)
 	}
 	if size > c.maxBytes {
 		return
@@ -94,7 +97,7 @@ func (c *Cache[V]) Replace(old []byte, key string, v V, size int) {
 			}
 		}
 	}
-	c.m[key] = entry[V]{v: v, size: size}
+	c.m[key] = entry[V]{v: v, key: key, size: size}
 	c.bytes += size
 }
 

@@ -42,12 +42,12 @@ func TestCacheBounds(t *testing.T) {
 func TestCacheReplaceDropsTheOldVersion(t *testing.T) {
 	c := New[string](10, 1<<20)
 	c.Put("v1", "one", 10)
-	c.Replace([]byte("v1"), "v2", "two", 10)
+	c.Replace("v1", "v2", "two", 10)
 	if _, ok := c.Get("v1"); ok {
 		t.Error("the superseded version is still cached")
 	}
-	if v, ok := c.GetBytes([]byte("v2")); !ok || v != "two" {
-		t.Errorf("GetBytes(v2) = %q, %v", v, ok)
+	if v, k, ok := c.Lookup([]byte("v2")); !ok || v != "two" || k != "v2" {
+		t.Errorf("Lookup(v2) = %q, %q, %v", v, k, ok)
 	}
 	if got, want := c.Bytes(), 12; got != want {
 		t.Errorf("Bytes = %d, want %d", got, want)
@@ -68,12 +68,12 @@ func TestNilCacheIsOff(t *testing.T) {
 		t.Fatal("New with 0 entries is not nil")
 	}
 	c.Put("k", 1, 1)
-	c.Replace([]byte("k"), "j", 1, 1)
+	c.Replace("k", "j", 1, 1)
 	c.Drop("k")
 	if _, ok := c.Get("k"); ok {
 		t.Error("a nil cache found something")
 	}
-	if _, ok := c.GetBytes([]byte("j")); ok {
+	if _, _, ok := c.Lookup([]byte("j")); ok {
 		t.Error("a nil cache found something")
 	}
 	if c.Len() != 0 || c.Bytes() != 0 {
@@ -81,11 +81,11 @@ func TestNilCacheIsOff(t *testing.T) {
 	}
 }
 
-func TestGetBytesDoesNotAllocate(t *testing.T) {
+func TestLookupDoesNotAllocate(t *testing.T) {
 	c := New[int](10, 1<<20)
 	c.Put("some encoded session", 1, 1)
 	key := []byte("some encoded session")
-	if n := testing.AllocsPerRun(100, func() { c.GetBytes(key) }); n != 0 {
-		t.Errorf("GetBytes allocates %v times", n)
+	if n := testing.AllocsPerRun(100, func() { c.Lookup(key) }); n != 0 {
+		t.Errorf("Lookup allocates %v times", n)
 	}
 }
