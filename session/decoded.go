@@ -16,16 +16,13 @@ import (
 // in use. The maps are immutable snapshots, which the Session copies
 // before writing (type values).
 
-// DefaultDecodedCacheEntries is Config.DecodedCacheEntries' default.
-const DefaultDecodedCacheEntries = 1024
-
-// decodedBytesPerEntry is the budget of each entry, in bytes of record and
-// JSON: the cache holds at most DecodedCacheEntries times this much (8 MiB
-// by default).
-const decodedBytesPerEntry = 8 << 10
+// DefaultDecodedCacheEntries is Config.DecodedCacheEntries' default. Each
+// entry counts at most 8 KiB of record and JSON (8 MiB by default), and no
+// session of over 16 KiB of JSON is kept (internal/decoded's bounds).
+const DefaultDecodedCacheEntries = decoded.DefaultEntries
 
 // maxDecodedJSON is the largest session the cache keeps, in bytes of JSON.
-const maxDecodedJSON = 16 << 10
+const maxDecodedJSON = decoded.MaxJSON
 
 // PureCodec is a Codec whose Decode depends on the bytes alone: the same
 // bytes always decode to the same values (no clock, no other state), and
@@ -48,13 +45,10 @@ func (JSONCodec) PureDecode() {}
 // newDecodedCache returns the cache for a Manager with store and codec, or
 // nil when the Manager keeps none.
 func newDecodedCache(entries int, vstore ValueStore, dkstore DataKeyedStore, codec Codec) *decoded.Cache[map[string]any] {
-	if _, ok := codec.(PureCodec); !ok || vstore != nil || dkstore != nil || entries < 0 {
+	if _, ok := codec.(PureCodec); !ok || vstore != nil || dkstore != nil {
 		return nil
 	}
-	if entries == 0 {
-		entries = DefaultDecodedCacheEntries
-	}
-	return decoded.New[map[string]any](entries, entries*decodedBytesPerEntry)
+	return decoded.NewSized[map[string]any](entries)
 }
 
 // keepDecoded caches vals, just decoded from data, when they are small

@@ -12,6 +12,27 @@ package decoded
 
 import "sync"
 
+// The bounds both caches use.
+const (
+	// DefaultEntries is how many entries a cache holds by default.
+	DefaultEntries = 1024
+	// BytesPerEntry is the byte budget of an entry: a cache of n entries
+	// holds at most n times this much (8 MiB for DefaultEntries).
+	BytesPerEntry = 8 << 10
+	// MaxJSON is the largest session, in bytes of JSON, that is kept
+	// decoded: larger ones are decoded each time.
+	MaxJSON = 16 << 10
+)
+
+// NewSized returns a cache of entries entries, DefaultEntries when entries
+// is zero, off (nil) when it is negative, with BytesPerEntry bytes each.
+func NewSized[V any](entries int) *Cache[V] {
+	if entries == 0 {
+		entries = DefaultEntries
+	}
+	return New[V](entries, entries*BytesPerEntry)
+}
+
 // Cache is a bounded map from encoded bytes to V. It is safe for concurrent
 // use. The zero value is not usable; a nil *Cache is a cache that is off:
 // Get finds nothing and Put keeps nothing.

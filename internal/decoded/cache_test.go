@@ -89,3 +89,21 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		t.Errorf("Lookup allocates %v times", n)
 	}
 }
+
+func TestNewSized(t *testing.T) {
+	if c := NewSized[int](-1); c != nil {
+		t.Error("a negative size is not off")
+	}
+	c := NewSized[int](0)
+	for i := range DefaultEntries + 10 {
+		c.Put(fmt.Sprint(i), i, 1)
+	}
+	if c.Len() != DefaultEntries {
+		t.Errorf("the default cache holds %d entries, want %d", c.Len(), DefaultEntries)
+	}
+	c = NewSized[int](2)
+	c.Put("big", 1, 2*BytesPerEntry-3) // 3 bytes of key: exactly the budget
+	if _, ok := c.Get("big"); !ok {
+		t.Error("an entry of the whole budget was not kept")
+	}
+}

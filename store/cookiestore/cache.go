@@ -16,17 +16,17 @@ import (
 // bounded map itself is internal/decoded's, which the Manager uses for
 // byte stores too.
 
-// DefaultCacheEntries is Options.CacheEntries' default.
-const DefaultCacheEntries = 1024
+// DefaultCacheEntries is Options.CacheEntries' default. Each entry counts
+// at most 8 KiB of cookie value and JSON (8 MiB by default), and no
+// session of over 16 KiB of JSON is kept (a highly compressed cookie of
+// Django's is decoded on every request): internal/decoded's bounds.
+const DefaultCacheEntries = decoded.DefaultEntries
 
-// cacheBytesPerEntry is the budget, in bytes of cookie value and JSON, of
-// each entry the cache may hold: the cache holds at most CacheEntries
-// times this much, 8 MiB by default.
-const cacheBytesPerEntry = 8 << 10
-
-// maxCachedJSON is the largest session kept decoded: larger ones (a
-// highly compressed cookie of Django's) are decoded on every request.
-const maxCachedJSON = 16 << 10
+// cacheBytesPerEntry and maxCachedJSON are those bounds.
+const (
+	cacheBytesPerEntry = decoded.BytesPerEntry
+	maxCachedJSON      = decoded.MaxJSON
+)
 
 // entry is one verified cookie.
 type entry struct {
@@ -48,9 +48,4 @@ func (e *entry) valid(now time.Time) bool {
 }
 
 // newCache returns the cache of Options.CacheEntries entries (nil: off).
-func newCache(entries int) *decoded.Cache[*entry] {
-	if entries == 0 {
-		entries = DefaultCacheEntries
-	}
-	return decoded.New[*entry](entries, entries*cacheBytesPerEntry)
-}
+func newCache(entries int) *decoded.Cache[*entry] { return decoded.NewSized[*entry](entries) }
