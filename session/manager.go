@@ -114,49 +114,52 @@ func (m *Manager) cookieLine(key string, e expiry, now time.Time) string {
 	return m.cookie.Line(key, min(e.age, int64(maxCookieLifetime/time.Second)), now)
 }
 
-// load reads the record under key: decoded values, the record's expiry,
-// whether the values are a shared snapshot (a ValueStore's, or the decoded
-// cache's), whether the record was found, and, when the decoded cache holds
-// the record, its key there. Data that cannot be decoded is found, with an error matching
-// ErrCorrupt, or ErrCodecMismatch for another codec's data.
-func (m *Manager) load(ctx context.Context, key string) (map[string]any, time.Time, bool, bool, string, error) {
+// loaded is what Manager.load found under a key.
+type loaded struct {
+	vals   map[string]any // the decoded values
+	exp    time.Time      // the record's expiry, as the store reports it
+	shared bool           // vals is a shared snapshot (a ValueStore's, or the decoded cache's)
+	found  bool           // the store has a live record under the key
+	record string         // the record's key in the decoded cache, when it is there
+}
+
+// load reads the record under key. Data that cannot be decoded is found,
+// with an error matching ErrCorrupt, or ErrCodecMismatch for another
+// codec's data.
+func (m *Manager) load(ctx context.Context, key string) (loaded, error) {
 	if m.vstore != nil {
 		vals, exp, found, err := m.vstore.LoadValues(ctx, key)
 		if err != nil {
 			if unreadable(err) && !errors.Is(err, ErrUnreadable) {
 				err = fmt.Errorf("%w: %w", ErrUnreadable, err)
 			}
-			if errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
-				return nil, exp, false, true, "", err
-			}
-			return nil, exp, false, false, "", err
+			corrupt := errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable)
+			return loaded{exp: exp, found: corrupt}, err
 		}
-		return vals, exp, true, found, "", nil
+		return loaded{vals: vals, exp: exp, shared: true, found: found}, nil
 	}
 	data, exp, found, err := m.store.Load(ctx, key)
 	if err != nil || !found {
-		return nil, exp, false, found, "", err
+		return loaded{exp: exp, found: found}, err
 	}
 	if vals, record, ok := m.decoded.Lookup(data); ok {
-		return vals, exp, true, true, record, nil
+		return loaded{vals: vals, exp: exp, shared: true, found: true, record: record}, nil
 	}
 	vals, err := m.codec.Decode(data)
 	if err != nil {
-		if errors.Is(err, ErrCodecMismatch) {
+		switch {
+		case errors.Is(err, ErrCodecMismatch):
 			// Another program's data, or another codec's: an error the
 			// handler sees, never an empty session that a save overwrites.
-			return nil, exp, false, true, "", err
-		}
-		if unreadable(err) {
-			return nil, exp, false, true, "", fmt.Errorf("%w: %w", ErrUnreadable, err)
-		}
-		if !errors.Is(err, ErrCorrupt) {
+		case unreadable(err):
+			err = fmt.Errorf("%w: %w", ErrUnreadable, err)
+		case !errors.Is(err, ErrCorrupt):
 			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		return nil, exp, false, true, "", err
+		return loaded{exp: exp, found: true}, err
 	}
 	shared, record := m.keepDecoded(data, vals)
-	return vals, exp, shared, true, record, nil
+	return loaded{vals: vals, exp: exp, shared: shared, found: true, record: record}, nil
 }
 
 func (m *Manager) corrupt(ctx context.Context, err error) {

@@ -119,12 +119,12 @@ func (s *Session) loadLocked(ctx context.Context) {
 	s.scanLocked()
 	s.stage = stageLoaded
 	for i := range s.cands {
-		data, exp, shared, found, raw, err := s.m.load(ctx, s.cands[i])
-		if err != nil && found && errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
+		l, err := s.m.load(ctx, s.cands[i])
+		if err != nil && l.found && errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrUnreadable) {
 			// As Django: unreadable data is an empty session under the key.
 			s.m.corrupt(ctx, err)
 			s.corrupt = err
-			data, shared, err = nil, false, nil
+			l.vals, l.shared, err = nil, false, nil
 		}
 		if err != nil {
 			s.failure.err = err
@@ -132,11 +132,11 @@ func (s *Session) loadLocked(ctx context.Context) {
 			s.data.adopt(nil, false)
 			return
 		}
-		if found {
+		if l.found {
 			s.key, s.verified = s.cands[i], true
-			s.data.adopt(data, shared)
-			s.record = raw
-			s.loadedExpiry = exp
+			s.data.adopt(l.vals, l.shared)
+			s.record = l.record
+			s.loadedExpiry = l.exp
 			return
 		}
 	}
