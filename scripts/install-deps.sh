@@ -2,8 +2,9 @@
 # Installs the Debian packages that the full test suite needs: the real
 # servers (PostgreSQL, MariaDB, Redis, memcached), Chromium for the browser
 # tests and Debian's python3-django for the Django interop tests (with
-# python3-django-redis for the cache engine on Redis and python3-psycopg2
-# for Django on PostgreSQL).
+# python3-django-redis for the cache engine on Redis, python3-pymemcache for
+# it on memcached, python3-psycopg2 for Django on PostgreSQL and
+# python3-mysqldb for Django on MariaDB).
 #
 # apt-get install runs every time (it is a no-op when everything is there);
 # apt-get update runs only when a package is missing or the install failed.
@@ -12,7 +13,7 @@
 # ports (internal/testservers). An existing policy-rc.d is put back after.
 set -euo pipefail
 
-PACKAGES=(python3-django python3-django-redis python3-psycopg2 python3-pymemcache postgresql mariadb-server redis-server memcached chromium)
+PACKAGES=(python3-django python3-django-redis python3-psycopg2 python3-mysqldb python3-pymemcache postgresql mariadb-server redis-server memcached chromium)
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then

@@ -146,9 +146,11 @@ func (s *Store) ByID(ctx context.Context, id string) (*User, error) {
 	return s.scan(s.db.QueryRowContext(ctx, s.byID, pk), "id "+id)
 }
 
-// ByUsername returns the user with that username (compared as the
-// database compares it: exactly, on SQLite and PostgreSQL), active or not,
-// or an error matching auth.ErrUserNotFound.
+// ByUsername returns the user with that username, active or not, or an
+// error matching auth.ErrUserNotFound. The database compares the names, as
+// it does for Django: exactly on SQLite and PostgreSQL, and without regard
+// to case under the default collation of MySQL and MariaDB, where "Alice"
+// logs in as alice on both sides.
 func (s *Store) ByUsername(ctx context.Context, username string) (*User, error) {
 	return s.scan(s.db.QueryRowContext(ctx, s.byName, username), "username "+strconv.Quote(username))
 }

@@ -4,34 +4,41 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/auth/djangouser"
 	"github.com/djsession/djsession/auth/hashers"
+	"github.com/djsession/djsession/store/sqlstore/mysql"
 	"github.com/djsession/djsession/store/sqlstore/postgres"
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
 
 // TestDjangoUserTable runs auth/djangouser against the auth_user table
 // that Django's own migrate made and Django's own set_password filled, on
-// SQLite and on PostgreSQL, and checks that a password Go writes logs in
+// SQLite, PostgreSQL and MariaDB, and checks that a password Go writes logs in
 // on the Django site.
 func TestDjangoUserTable(t *testing.T) {
 	requireSideBySide(t)
+	same := func(fresh func(*testing.T) string) func(*testing.T) (string, string) {
+		return func(t *testing.T) (string, string) { dsn := fresh(t); return dsn, dsn }
+	}
 	for _, tc := range []struct {
 		name  string
-		dsn   func(t *testing.T) string
+		dsn   func(t *testing.T) (goDSN, djangoDSN string)
 		open  func(string) (*sql.DB, error)
 		place djangouser.Placeholders
 	}{
-		{"SQLite", sqliteFile, sqlite.Open, djangouser.Question},
-		{"PostgreSQL", freshPostgres, postgres.Open, djangouser.Dollar},
+		{"SQLite", same(sqliteFile), sqlite.Open, djangouser.Question},
+		{"PostgreSQL", same(freshPostgres), postgres.Open, djangouser.Dollar},
+		{"MariaDB", freshMySQL, mysql.Open, djangouser.Question},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dsn := tc.dsn(t)
-			env := djangoEnv(map[string]string{"DJSITE_DATABASE": dsn})
+			dsn, djangoDSN := tc.dsn(t)
+			env := djangoEnv(map[string]string{"DJSITE_DATABASE": djangoDSN})
 			site := startDjangoSite(t, env,
 				"alice", "wonderland", "bob", "builder1", "dora", "explorer")
 			db, err := tc.open(dsn)
@@ -74,18 +81,27 @@ func TestDjangoUserTable(t *testing.T) {
 				}
 			})
 			t.Run("Authenticate is ModelBackend.authenticate", func(t *testing.T) {
+				// Whether "Alice" is alice is the database's collation:
+				// no on SQLite and PostgreSQL, yes on MariaDB's default
+				// (case-insensitive) one. Django's login form is the oracle.
+				b := newBrowser(t)
+				r := b.djangoPost(site.base+"/accounts/login/", site.base+"/accounts/login/", url.Values{"username": {"Alice"}, "password": {"wonderland"}})
+				djangoTakesAlice := r.status == 302
+				if djangoTakesAlice != (tc.name == "MariaDB") {
+					t.Errorf("Django's login of Alice/wonderland on %s: %d", tc.name, r.status)
+				}
 				for _, c := range []struct {
 					user, password string
 					ok             bool
 				}{
 					{"alice", "wonderland", true},
 					{"alice", "Wonderland", false},
-					{"Alice", "wonderland", false},
+					{"Alice", "wonderland", djangoTakesAlice},
 					{"nobody", "wonderland", false},
 					{"dora", "explorer", false}, // inactive
 				} {
 					u, err := users.Authenticate(ctx, c.user, c.password)
-					if c.ok && (err != nil || u == nil || u.Username != c.user) {
+					if c.ok && (err != nil || u == nil || !strings.EqualFold(u.Username, c.user)) {
 						t.Errorf("%s/%s: %v, %v", c.user, c.password, u, err)
 					}
 					if !c.ok && (u != nil || !errors.Is(err, djangouser.ErrBadCredentials)) {

@@ -11,12 +11,14 @@ import (
 
 	"github.com/djsession/djsession/auth"
 	"github.com/djsession/djsession/auth/djangouser"
+	"github.com/djsession/djsession/store/sqlstore/mysql"
 	"github.com/djsession/djsession/store/sqlstore/postgres"
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
 
 // openDjangoUsers opens the auth_user table of a Django site, given as a
-// postgres:// URL or the path of an existing SQLite file (--django-users),
+// postgres:// URL, a MySQL DSN (user:pw@tcp(host:port)/db, as --engine
+// mysql takes it) or the path of an existing SQLite file (--django-users),
 // and makes it the demo's user table instead of the built-in accounts.
 // The table is Django's: its migrate creates it, the demo never does.
 func (s *server) openDjangoUsers(ctx context.Context, dsn string) error {
@@ -29,6 +31,11 @@ func (s *server) openDjangoUsers(ctx context.Context, dsn string) error {
 			return fmt.Errorf("sessiondemo: --django-users: %w", err)
 		}
 		opts.Placeholders = djangouser.Dollar
+	} else if isMySQLDSN(dsn) {
+		var err error
+		if db, err = mysql.Open(dsn); err != nil {
+			return fmt.Errorf("sessiondemo: --django-users: %w", err)
+		}
 	} else {
 		// sqlite.Open would create a missing file: an empty database is
 		// not a Django site's.
@@ -57,6 +64,12 @@ func (s *server) openDjangoUsers(ctx context.Context, dsn string) error {
 	}
 	s.users.django = st
 	return nil
+}
+
+// isMySQLDSN reports whether dsn is go-sql-driver's form
+// (user:pw@tcp(host:port)/db or @unix(path)/db) rather than a file name.
+func isMySQLDSN(dsn string) bool {
+	return strings.Contains(dsn, "@tcp(") || strings.Contains(dsn, "@unix(")
 }
 
 // fromDjango turns a row of auth_user into the demo's user.

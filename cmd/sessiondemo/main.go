@@ -33,9 +33,10 @@
 //	--secret-key string   Django's SECRET_KEY (or set SECRET_KEY in the environment)
 //	--secure-cookies      mark cookies Secure (when served over HTTPS)
 //	--django-users dsn    log in the users of a Django site instead of the
-//	                      built-in accounts: its database (a postgres:// URL
-//	                      or an existing SQLite file) with Django's auth_user
-//	                      table, which the Django site's migrate creates
+//	                      built-in accounts: its database (a postgres:// URL,
+//	                      a MySQL DSN as for --engine mysql, or an existing
+//	                      SQLite file) with Django's auth_user table, which
+//	                      the Django site's migrate creates
 //	--django-iterations n the PBKDF2 count of the Django site's password
 //	                      hasher (default 260000, Django 3.2's)
 //
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dataDir := fl.String("data-dir", "sessiondemo-data", "folder for the SQLite file and a generated secret key")
 	secret := fl.String("secret-key", "", "Django's SECRET_KEY (default: $SECRET_KEY, else one generated into the data folder)")
 	secure := fl.Bool("secure-cookies", false, "mark cookies Secure (serve over HTTPS)")
-	djangoUsers := fl.String("django-users", "", "log in the users of a Django site: its database (a postgres:// URL or a SQLite file) with Django's auth_user table")
+	djangoUsers := fl.String("django-users", "", "log in the users of a Django site: its database (a postgres:// URL, a MySQL DSN or a SQLite file) with Django's auth_user table")
 	djangoIterations := fl.Int("django-iterations", 0, "with --django-users: the PBKDF2 iteration count of the Django site's password hasher (default: Django 3.2's 260000)")
 	if err := fl.Parse(args); err != nil {
 		return err

@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	mysqldriver "github.com/go-sql-driver/mysql"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/djsession/djsession/internal/testservers"
+	"github.com/djsession/djsession/store/sqlstore/mysql"
 	"github.com/djsession/djsession/store/sqlstore/postgres"
 	"github.com/djsession/djsession/store/sqlstore/sqlite"
 )
@@ -65,6 +67,19 @@ var sideEngines = []sideEngine{
 		return map[string]string{"DJSITE_ENGINE": "db", "DJSITE_DATABASE": dsn},
 			config{Engine: "postgres", DSN: dsn, DjangoUsers: dsn},
 			sqlExpiry(db, "$1")
+	}},
+	{name: "db on MariaDB", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
+		dsn, djangoURL := freshMySQL(t)
+		db := func() *sql.DB {
+			d, err := mysql.Open(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		return map[string]string{"DJSITE_ENGINE": "db", "DJSITE_DATABASE": djangoURL},
+			config{Engine: "mysql", DSN: dsn, DjangoUsers: dsn},
+			sqlExpiry(db, "?")
 	}},
 	{name: "cache on Redis", setup: func(t *testing.T) (map[string]string, config, storeExpiry) {
 		addr := testservers.Require(t, testservers.EnvRedisAddr)
@@ -254,4 +269,41 @@ func freshPostgres(t *testing.T) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// freshMySQL creates a database of the test's own on the test command's
+// MariaDB and returns it as the Go side names it (go-sql-driver's DSN) and
+// as the Django site does (a mysql:// URL, examples/django-site/settings.py).
+func freshMySQL(t *testing.T) (goDSN, djangoURL string) {
+	t.Helper()
+	base := testservers.Require(t, testservers.EnvMySQLDSN)
+	admin, err := mysql.Open(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var b [6]byte
+	rand.Read(b[:])
+	name := "djsite_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name); err != nil {
+			t.Logf("dropping %s: %v", name, err)
+		}
+	})
+	cfg, err := mysqldriver.ParseDSN(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DBName = name
+	u := url.URL{Scheme: "mysql", Host: cfg.Addr, Path: "/" + name}
+	if cfg.Passwd != "" {
+		u.User = url.UserPassword(cfg.User, cfg.Passwd)
+	} else {
+		u.User = url.User(cfg.User)
+	}
+	return cfg.FormatDSN(), u.String()
 }

@@ -83,6 +83,17 @@ def _database(value):
             # ?sslmode=disable and the like, as libpq reads them
             "OPTIONS": {k: v[-1] for k, v in parse_qs(u.query).items()},
         }
+    if value.startswith("mysql://"):
+        u = urlsplit(value)
+        return {
+            "ENGINE": "django.db.backends.mysql",  # MySQL or MariaDB, through mysqlclient
+            "NAME": u.path.lstrip("/"),
+            "USER": unquote(u.username or ""),
+            "PASSWORD": unquote(u.password or ""),
+            "HOST": u.hostname or "",
+            "PORT": str(u.port or ""),
+            "OPTIONS": {"charset": "utf8mb4"},
+        }
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": value}
 
 
