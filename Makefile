@@ -28,7 +28,7 @@ run:
 
 ## side-by-side: the Django site (examples/django-site) and the Go demo
 ## side by side on one engine, sharing the login: make side-by-side ENGINE=db
-## (db, db-postgres, cache, file, signed_cookies, cache-memcache, cached_db;
+## (db, db-postgres, db-mysql, cache, file, signed_cookies, cache-memcache, cached_db;
 ## scripts/side-by-side.sh).
 ## It installs nothing: it names the packages that are missing.
 ENGINE ?= db

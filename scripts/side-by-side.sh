@@ -9,13 +9,14 @@
 # Engines (Django's SESSION_ENGINE, the Go demo's --engine):
 #   db              db on a shared SQLite file     / sqlite
 #   db-postgres     db on PostgreSQL               / postgres
+#   db-mysql        db on MariaDB (mysqlclient)    / mysql
 #   cache           cache on Redis (django-redis)  / redis
 #   file            file, a shared directory       / file
 #   signed_cookies  signed_cookies                 / cookie
 #   cache-memcache  cache on memcached (PyMemcacheCache) / memcache
 #   cached_db       cached_db on Redis + SQLite    / cached_db
 #
-# The server an engine needs (PostgreSQL, Redis, memcached) is started on
+# The server an engine needs (PostgreSQL, MariaDB, Redis, memcached) is started on
 # 127.0.0.1 by bin/testenv for as long as the demo runs (its data is
 # removed at the end); SQLite, the file sessions and the secret key live in
 # bin/side-by-side/ENGINE/ and are kept. Both sites are on 127.0.0.1, the
@@ -53,6 +54,7 @@ ENGINE=$1
 case "$ENGINE" in
 db) packages="python3-django"; servers=""; go_engine=sqlite ;;
 db-postgres) packages="python3-django python3-psycopg2 postgresql"; servers=postgres; go_engine=postgres ;;
+db-mysql) packages="python3-django python3-mysqldb mariadb-server"; servers=mariadb; go_engine=mysql ;;
 cache) packages="python3-django python3-django-redis redis-server"; servers=redis; go_engine=redis ;;
 file) packages="python3-django"; servers=""; go_engine=file ;;
 signed_cookies) packages="python3-django"; servers=""; go_engine=cookie ;;
@@ -105,6 +107,13 @@ db)
 db-postgres)
 	export DJSITE_ENGINE=db DJSITE_DATABASE=$DJSESSION_PG_DSN
 	go_flags=(--engine postgres --dsn "$DJSESSION_PG_DSN" --django-users "$DJSESSION_PG_DSN")
+	;;
+db-mysql)
+	# The Go side takes go-sql-driver's DSN, user@tcp(host:port)/db; the
+	# Django site a mysql://user@host:port/db URL.
+	mysql_url=$(printf '%s' "$DJSESSION_MYSQL_DSN" | sed -E 's#^([^@]*)@tcp\(([^)]*)\)/([^?]*).*#mysql://\1@\2/\3#')
+	export DJSITE_ENGINE=db DJSITE_DATABASE=$mysql_url
+	go_flags=(--engine mysql --dsn "$DJSESSION_MYSQL_DSN" --django-users "$DJSESSION_MYSQL_DSN")
 	;;
 cache)
 	export DJSITE_ENGINE=cache DJSITE_CACHE=redis://$DJSESSION_REDIS_ADDR/0
