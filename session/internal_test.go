@@ -1,6 +1,8 @@
 package session
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -180,4 +182,73 @@ func TestSessionFitsItsSizeClass(t *testing.T) {
 	if n := unsafe.Sizeof(Session{}); n > 320 {
 		t.Errorf("Session is %d bytes, over the 320-byte size class", n)
 	}
+}
+
+// bytesOnly hides a store's optional interfaces: a plain byte store.
+type bytesOnly struct{ Store }
+
+// A save replaces the version it read in the decoded cache: a session
+// saved again and again takes one entry, not one per version.
+func TestDecodedCacheKeepsOneVersionPerSession(t *testing.T) {
+	ctx := context.Background()
+	m, err := New(bytesOnly{newMapStore()}, Config{SecretKey: []byte("a test secret key, long enough to be one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.Open(ctx, "")
+	s.Set("n", 0)
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key := s.Key()
+	for i := range 5 {
+		s, err := m.Open(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Set("n", i+1)
+		if err := s.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := m.decoded.Len(); n != 1 {
+			t.Fatalf("after %d saves the cache holds %d entries, want 1", i+1, n)
+		}
+	}
+}
+
+// mapStore is the smallest byte store, for the tests of this package that
+// cannot import store/memory (which imports it).
+type mapStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func newMapStore() *mapStore { return &mapStore{m: map[string][]byte{}} }
+
+func (s *mapStore) Load(_ context.Context, key string) ([]byte, time.Time, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.m[key]
+	return bytes.Clone(d), time.Time{}, ok, nil
+}
+
+func (s *mapStore) Save(_ context.Context, key string, data []byte, _ time.Time, mustCreate bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[key]
+	switch {
+	case mustCreate && ok:
+		return ErrKeyExists
+	case !mustCreate && !ok:
+		return ErrNotFound
+	}
+	s.m[key] = bytes.Clone(data)
+	return nil
+}
+
+func (s *mapStore) Delete(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+	return nil
 }
