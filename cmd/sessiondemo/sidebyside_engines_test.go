@@ -240,13 +240,13 @@ func sqliteOpener(t *testing.T, path string) func() *sql.DB {
 	}
 }
 
-// freshPostgres creates a database of its own on the test PostgreSQL (so
-// that Django's migrate finds no table of another test) and drops it when
-// the test ends; it returns its URL.
-func freshPostgres(t *testing.T) string {
+// scratchDatabase creates a database of the test's own through the server
+// that open reaches at base (so that Django's migrate finds no table of
+// another test), with createOpts after its name, and drops it with
+// dropOpts when the test ends; it returns the name.
+func scratchDatabase(t *testing.T, base string, open func(string) (*sql.DB, error), createOpts, dropOpts string) string {
 	t.Helper()
-	base := testservers.Require(t, testservers.EnvPostgresDSN)
-	admin, err := postgres.Open(base)
+	admin, err := open(base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,14 +255,23 @@ func freshPostgres(t *testing.T) string {
 	rand.Read(b[:])
 	name := "djsite_" + hex.EncodeToString(b[:])
 	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+createOpts); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+dropOpts); err != nil {
 			t.Logf("dropping %s: %v", name, err)
 		}
 	})
+	return name
+}
+
+// freshPostgres is a scratch database on the test PostgreSQL; it returns
+// its URL.
+func freshPostgres(t *testing.T) string {
+	t.Helper()
+	base := testservers.Require(t, testservers.EnvPostgresDSN)
+	name := scratchDatabase(t, base, postgres.Open, "", " WITH (FORCE)")
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -271,29 +280,13 @@ func freshPostgres(t *testing.T) string {
 	return u.String()
 }
 
-// freshMySQL creates a database of the test's own on the test command's
-// MariaDB and returns it as the Go side names it (go-sql-driver's DSN) and
-// as the Django site does (a mysql:// URL, examples/django-site/settings.py).
+// freshMySQL is a scratch database on the test command's MariaDB, returned
+// as the Go side names it (go-sql-driver's DSN) and as the Django site does
+// (a mysql:// URL, examples/django-site/settings.py).
 func freshMySQL(t *testing.T) (goDSN, djangoURL string) {
 	t.Helper()
 	base := testservers.Require(t, testservers.EnvMySQLDSN)
-	admin, err := mysql.Open(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	rand.Read(b[:])
-	name := "djsite_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name); err != nil {
-			t.Logf("dropping %s: %v", name, err)
-		}
-	})
+	name := scratchDatabase(t, base, mysql.Open, " CHARACTER SET utf8mb4", "")
 	cfg, err := mysqldriver.ParseDSN(base)
 	if err != nil {
 		t.Fatal(err)
