@@ -84,18 +84,12 @@ func (s *Session) keepSaved(data []byte, jlen int) {
 	s.record = key
 }
 
-// normalizeOwned puts the values of v that may not be in their JSON form
-// into it: every value the session set or handed out. A list or map that is
-// still a snapshot's (borrowed, not owned) already is.
+// normalizeOwned puts the values of v that are not in their JSON form
+// (values.inJSONForm) into it.
 func normalizeOwned(v *values) error {
 	for k, x := range v.m {
-		switch x.(type) {
-		case nil, bool, int64, float64, string:
+		if v.inJSONForm(k, x) {
 			continue
-		case map[string]any, []any:
-			if v.borrowed && !v.owned[k] {
-				continue
-			}
 		}
 		n, err := pyjson.Normalize(x)
 		if err != nil {

@@ -111,7 +111,7 @@ func (m *Manager) normalizeAndCheck(v *values) (int, error) {
 	if v.shared {
 		n, err = jsonLen(v.m, 0)
 	} else {
-		n, err = measureInPlace(v.m)
+		n, err = measureInPlace(v)
 	}
 	if err != nil {
 		return 0, encodingError(v.m, err)
@@ -119,29 +119,28 @@ func (m *Manager) normalizeAndCheck(v *values) (int, error) {
 	return n, m.checkMeasured(v.m, n)
 }
 
-// measureInPlace puts every value of m in its JSON form, the value a load
-// from any other store would give back (strings, bool, nil, int64 and
-// float64 stay as they are; other values are converted, lists and maps
-// copied), and returns SizeOf(m), in one walk.
-func measureInPlace(m map[string]any) (int, error) {
+// measureInPlace puts every value of v in its JSON form, the value a load
+// from any other store would give back (what is in it already stays, see
+// values.inJSONForm; other values are converted, lists and maps copied),
+// and returns SizeOf(v.m), in one walk.
+func measureInPlace(v *values) (int, error) {
+	m := v.m
 	n := 2
 	if len(m) > 1 {
 		n += len(m) - 1 // commas
 	}
-	for k, v := range m {
+	for k, x := range m {
 		kn, err := stringLen(k) // also refuses a key that is not UTF-8
 		if err != nil {
 			return 0, err
 		}
-		switch v.(type) {
-		case nil, bool, int64, float64, string:
-		default:
-			if v, err = pyjson.Normalize(v); err != nil {
+		if !v.inJSONForm(k, x) {
+			if x, err = pyjson.Normalize(x); err != nil {
 				return 0, err
 			}
-			m[k] = v
+			m[k] = x
 		}
-		vn, err := jsonLen(v, 1)
+		vn, err := jsonLen(x, 1)
 		if err != nil {
 			return 0, err
 		}

@@ -91,6 +91,20 @@ func (v *values) handedOver() {
 	v.shared, v.borrowed, v.owned = true, true, nil
 }
 
+// inJSONForm reports whether x, the value under key, is already what a load
+// would give back: a string, bool, nil, int64 or float64, or a list or map
+// that still belongs to the snapshot (which is in that form), not one the
+// session set or handed out.
+func (v *values) inJSONForm(key string, x any) bool {
+	switch x.(type) {
+	case nil, bool, int64, float64, string:
+		return true
+	case map[string]any, []any:
+		return v.borrowed && !v.owned[key]
+	}
+	return false
+}
+
 func isContainer(x any) bool {
 	switch x.(type) {
 	case map[string]any, []any:
